@@ -1,0 +1,1 @@
+//! An in-process fake Google (OAuth + Cloud Code `v1internal`) for `--demo`, tests and benchmarks.

@@ -1,0 +1,8 @@
+//! Pure translation between the client wire formats, the IR and the Antigravity upstream format:
+//! no I/O, no clock (ids and times are arguments).
+
+pub mod anthropic;
+pub mod antigravity;
+pub mod ir;
+pub mod openai;
+pub mod schema;

@@ -1,0 +1,1 @@
+//! Anthropic Messages wire format ⇄ IR: request parsing, response bodies and the SSE encoder.

@@ -1,0 +1,1 @@
+//! OpenAI Chat Completions wire format ⇄ IR: request parsing, response bodies and the SSE encoder.

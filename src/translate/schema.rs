@@ -1,0 +1,1 @@
+//! Cleans client JSON schemas into the subset the upstream accepts, recording every change.
