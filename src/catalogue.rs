@@ -285,12 +285,18 @@ mod tests {
     #[test]
     fn aliases_and_normalisation() {
         let c = cat();
-        assert_eq!(c.resolve("claude-sonnet-4.5").unwrap().spec.id, "claude-sonnet-4-5");
+        assert_eq!(
+            c.resolve("claude-sonnet-4.5").unwrap().spec.id,
+            "claude-sonnet-4-5"
+        );
         assert_eq!(
             c.resolve("claude-sonnet-4-5-20250929").unwrap().spec.id,
             "claude-sonnet-4-5"
         );
-        assert_eq!(c.resolve("claude-opus-4-6").unwrap().spec.id, "claude-opus-4-6-thinking");
+        assert_eq!(
+            c.resolve("claude-opus-4-6").unwrap().spec.id,
+            "claude-opus-4-6-thinking"
+        );
     }
 
     #[test]
@@ -304,8 +310,14 @@ mod tests {
                 family: "opus".into()
             }
         );
-        assert_eq!(c.resolve("claude-opus-5-5").unwrap().spec.id, "claude-opus-4-5-thinking");
-        assert_eq!(c.resolve("claude-haiku-4-5").unwrap().spec.id, "claude-sonnet-4-5");
+        assert_eq!(
+            c.resolve("claude-opus-5-5").unwrap().spec.id,
+            "claude-opus-4-5-thinking"
+        );
+        assert_eq!(
+            c.resolve("claude-haiku-4-5").unwrap().spec.id,
+            "claude-sonnet-4-5"
+        );
     }
 
     #[test]

@@ -1,5 +1,19 @@
 //! anti-api-tui: a local OpenAI/Anthropic-compatible proxy over Antigravity, with a terminal console.
 
+pub mod accounts;
+pub mod atomic_file;
+pub mod auth;
 pub mod catalogue;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod core;
+pub mod events;
+pub mod logging;
+pub mod paths;
+pub mod proxy;
+pub mod routing;
 pub mod simulator;
+pub mod startup;
 pub mod translate;
+pub mod upstream;

@@ -264,7 +264,9 @@ impl ResponseBuilder {
                 }),
             },
             StreamEvent::ThinkingSignature { signature } => match content.last_mut() {
-                Some(Block::Thinking { signature: slot, .. }) if slot.is_none() => {
+                Some(Block::Thinking {
+                    signature: slot, ..
+                }) if slot.is_none() => {
                     *slot = Some(signature.clone());
                 }
                 _ => content.push(Block::Thinking {
@@ -365,7 +367,11 @@ impl ErrorInfo {
 
     /// A 400 whose message names the offending field.
     pub fn invalid(field: &str, problem: impl std::fmt::Display) -> Self {
-        Self::new(400, ErrorKind::InvalidRequest, format!("{field}: {problem}"))
+        Self::new(
+            400,
+            ErrorKind::InvalidRequest,
+            format!("{field}: {problem}"),
+        )
     }
 }
 

@@ -1,1 +1,14 @@
-//! OpenAI Chat Completions wire format ⇄ IR: request parsing, response bodies and the SSE encoder.
+//! Chat Completions (`/v1/chat/completions`) wire format ⇄ IR: request parsing, response bodies and the SSE encoder.
+//!
+//! Pure translation: ids, model names and timestamps are arguments, never generated here.
+
+mod content;
+mod messages;
+mod request;
+mod response;
+mod stream;
+mod wire;
+
+pub use request::parse_request;
+pub use response::{error_json, response_json};
+pub use stream::StreamEncoder;

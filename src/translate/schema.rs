@@ -1,1 +1,467 @@
 //! Cleans client JSON schemas into the subset the upstream accepts, recording every change.
+//!
+//! The upstream parses tool `parameters` into Google's OpenAPI-subset `Schema` proto, and Claude's
+//! VALIDATED mode is stricter still, so anything beyond the kept keywords is a 400 waiting to
+//! happen. The cleaner inlines references, flattens unions, turns constraints into prose the
+//! model can still follow, and drops the rest. It never looks at property *names*: a property
+//! called `format` or `default` is data, not a keyword.
+
+use serde_json::{Map, Value};
+
+/// The only keywords a cleaned schema node keeps, in the order they are written out.
+const KEPT: &[&str] = &[
+    "type",
+    "description",
+    "properties",
+    "required",
+    "items",
+    "enum",
+];
+
+/// Constraints the upstream rejects as keywords but a model can still honour as prose.
+const HINTED: &[&str] = &[
+    "pattern",
+    "minLength",
+    "maxLength",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "minItems",
+    "maxItems",
+    "minProperties",
+    "maxProperties",
+];
+
+/// Cleans one tool schema. The second item lists every change as `path: what changed`
+/// (for example `properties.path.format: removed`).
+pub fn clean_schema(schema: &Value) -> (Value, Vec<String>) {
+    let mut cleaner = Cleaner {
+        root: schema,
+        changes: Vec::new(),
+        stack: Vec::new(),
+    };
+    let mut out = if schema.is_object() {
+        cleaner.node(schema, "")
+    } else {
+        cleaner.note("", &format!("not an object schema ({schema}); replaced"));
+        Map::new()
+    };
+    // Function parameters are always an object with a properties map, whatever the client sent.
+    if out.get("type").and_then(Value::as_str) != Some("object") {
+        let was = out
+            .get("type")
+            .map_or_else(|| "missing".to_owned(), Value::to_string);
+        cleaner.note("type", &format!("forced to object (was {was})"));
+        out.insert("type".into(), Value::from("object"));
+    }
+    if !out.get("properties").is_some_and(Value::is_object) {
+        cleaner.note("properties", "added (empty)");
+        out.insert("properties".into(), Value::Object(Map::new()));
+    }
+    (Value::Object(canonical_order(out)), cleaner.changes)
+}
+
+struct Cleaner<'a> {
+    root: &'a Value,
+    changes: Vec<String>,
+    /// `$ref`s being expanded on the path from the root to the current node (cycle protection).
+    stack: Vec<String>,
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+impl Cleaner<'_> {
+    fn note(&mut self, path: &str, what: &str) {
+        let path = if path.is_empty() { "(root)" } else { path };
+        self.changes.push(format!("{path}: {what}"));
+    }
+
+    /// Cleans one schema node (an object) found at `path`.
+    fn node(&mut self, value: &Value, path: &str) -> Map<String, Value> {
+        let Some(obj) = value.as_object() else {
+            self.note(path, &format!("non-object schema {value} replaced by {{}}"));
+            return Map::new();
+        };
+        let mut m = obj.clone();
+        let pushed = self.expand(&mut m, path);
+        self.flatten_unions(&mut m, path);
+        self.fix_type(&mut m, path);
+        self.fix_enum(&mut m, path);
+        self.hint_constraints(&mut m, path);
+        for key in m.keys().cloned().collect::<Vec<_>>() {
+            if !KEPT.contains(&key.as_str()) {
+                m.remove(&key);
+                self.note(&join(path, &key), "removed");
+            }
+        }
+        self.clean_children(&mut m, path);
+        self.filter_required(&mut m, path);
+        self.stack.truncate(self.stack.len() - pushed);
+        canonical_order(m)
+    }
+
+    /// Inlines `$ref`s and merges `allOf` branches into `m`, until neither is left. Returns how
+    /// many references were pushed on the cycle stack (popped once the node's children are done).
+    fn expand(&mut self, m: &mut Map<String, Value>, path: &str) -> usize {
+        let mut pushed = 0;
+        loop {
+            if let Some(reference) = m.remove("$ref") {
+                let at = join(path, "$ref");
+                let Some(reference) = reference.as_str().map(str::to_owned) else {
+                    self.note(&at, "removed (not a string)");
+                    continue;
+                };
+                let name = reference
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or(&reference)
+                    .to_owned();
+                if self.stack.contains(&reference) {
+                    self.note(&at, &format!("cyclic reference {reference} cut"));
+                    append_description(m, &format!("(see: {name})"));
+                    m.entry("type").or_insert_with(|| Value::from("object"));
+                    continue;
+                }
+                if let Some(Value::Object(def)) = self.resolve(&reference) {
+                    merge_into(m, def.clone());
+                    self.stack.push(reference.clone());
+                    pushed += 1;
+                    self.note(&at, &format!("inlined {reference}"));
+                } else {
+                    self.note(&at, &format!("unresolved {reference}, removed"));
+                    append_description(m, &format!("(see: {name})"));
+                }
+                continue;
+            }
+            if let Some(all) = m.remove("allOf") {
+                let at = join(path, "allOf");
+                let Value::Array(branches) = all else {
+                    self.note(&at, "removed (not an array)");
+                    continue;
+                };
+                for (i, branch) in branches.into_iter().enumerate() {
+                    let Value::Object(mut b) = branch else {
+                        continue;
+                    };
+                    pushed += self.expand(&mut b, &format!("{at}[{i}]"));
+                    merge_into(m, b);
+                }
+                self.note(&at, "merged");
+                continue;
+            }
+            return pushed;
+        }
+    }
+
+    fn resolve(&self, reference: &str) -> Option<&Value> {
+        match reference.strip_prefix('#')? {
+            "" => Some(self.root),
+            pointer => self.root.pointer(pointer),
+        }
+    }
+
+    /// Replaces `anyOf`/`oneOf` by the most useful non-null branch (object > array > scalar).
+    fn flatten_unions(&mut self, m: &mut Map<String, Value>, path: &str) {
+        for key in ["anyOf", "oneOf"] {
+            let Some(union) = m.remove(key) else { continue };
+            let at = join(path, key);
+            let Value::Array(branches) = union else {
+                self.note(&at, "removed (not an array)");
+                continue;
+            };
+            let cleaned: Vec<Map<String, Value>> = branches
+                .iter()
+                .enumerate()
+                .map(|(i, b)| self.node(b, &format!("{at}[{i}]")))
+                .filter(|b| b.get("type").and_then(Value::as_str) != Some("null"))
+                .collect();
+            if cleaned.is_empty() {
+                self.note(&at, "removed (no non-null branch)");
+                continue;
+            }
+            if let Some(merged) = merged_enum(&cleaned) {
+                merge_into(m, merged);
+                self.note(&at, "enum branches merged into one enum");
+                continue;
+            }
+            let (best, _) = cleaned
+                .iter()
+                .enumerate()
+                .max_by_key(|(i, b)| (branch_rank(b), std::cmp::Reverse(*i)))
+                .expect("cleaned is not empty");
+            let chosen = cleaned[best].clone();
+            let ty = chosen
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or("untyped")
+                .to_owned();
+            // A branch's own description (often a constraint hint) is kept next to the node's.
+            if let (Some(Value::String(own)), Some(Value::String(extra))) =
+                (m.get("description"), chosen.get("description"))
+                && own != extra
+            {
+                let joined = format!("{own} {extra}");
+                m.insert("description".into(), Value::from(joined));
+            }
+            merge_into(m, chosen);
+            self.note(&at, &format!("reduced to its {ty} branch"));
+        }
+    }
+
+    fn fix_type(&mut self, m: &mut Map<String, Value>, path: &str) {
+        let at = join(path, "type");
+        match m.get("type").cloned() {
+            Some(Value::String(t)) => {
+                let lower = t.to_ascii_lowercase();
+                if lower != t {
+                    self.note(&at, &format!("lower-cased {t}"));
+                    m.insert("type".into(), Value::from(lower));
+                }
+            }
+            Some(Value::Array(types)) => {
+                let first = types
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_ascii_lowercase)
+                    .find(|t| t != "null")
+                    .unwrap_or_else(|| "string".to_owned());
+                self.note(&at, &format!("type array reduced to {first}"));
+                m.insert("type".into(), Value::from(first));
+            }
+            Some(other) => {
+                self.note(&at, &format!("removed (not a string: {other})"));
+                m.remove("type");
+            }
+            None => {
+                let inferred = if m.contains_key("properties") {
+                    "object"
+                } else if m.contains_key("items") {
+                    "array"
+                } else {
+                    return;
+                };
+                self.note(&at, &format!("inferred as {inferred}"));
+                m.insert("type".into(), Value::from(inferred));
+            }
+        }
+    }
+
+    fn fix_enum(&mut self, m: &mut Map<String, Value>, path: &str) {
+        if let Some(c) = m.remove("const") {
+            if m.contains_key("enum") {
+                self.note(&join(path, "const"), "removed (enum present)");
+            } else {
+                self.note(&join(path, "const"), "converted to enum");
+                m.insert("enum".into(), Value::Array(vec![c]));
+            }
+        }
+        let at = join(path, "enum");
+        match m.get_mut("enum") {
+            Some(Value::Array(values)) => {
+                let mut changed = false;
+                for v in values.iter_mut() {
+                    if !v.is_string() {
+                        *v = Value::from(scalar_text(v));
+                        changed = true;
+                    }
+                }
+                if changed {
+                    self.note(&at, "values converted to strings");
+                }
+            }
+            Some(_) => {
+                m.remove("enum");
+                self.note(&at, "removed (not an array)");
+            }
+            None => {}
+        }
+    }
+
+    fn hint_constraints(&mut self, m: &mut Map<String, Value>, path: &str) {
+        let mut hints = Vec::new();
+        for key in HINTED {
+            let Some(v) = m.remove(*key) else { continue };
+            let at = join(path, key);
+            if v.is_object() || v.is_array() {
+                self.note(&at, "removed (not a scalar)");
+            } else {
+                hints.push(format!("{key}: {}", scalar_text(&v)));
+                self.note(&at, "moved to description");
+            }
+        }
+        if !hints.is_empty() {
+            append_description(m, &format!("({})", hints.join(", ")));
+        }
+    }
+
+    fn clean_children(&mut self, m: &mut Map<String, Value>, path: &str) {
+        if m.get("description").is_some_and(|d| !d.is_string()) {
+            m.remove("description");
+            self.note(&join(path, "description"), "removed (not a string)");
+        }
+        match m.remove("properties") {
+            Some(Value::Object(props)) => {
+                // Keys here are property names, never keywords: every one of them survives.
+                let props_path = join(path, "properties");
+                let cleaned = props
+                    .iter()
+                    .map(|(name, sub)| {
+                        (
+                            name.clone(),
+                            Value::Object(self.node(sub, &join(&props_path, name))),
+                        )
+                    })
+                    .collect();
+                m.insert("properties".into(), Value::Object(cleaned));
+            }
+            Some(_) => self.note(&join(path, "properties"), "removed (not an object)"),
+            None => {}
+        }
+        let at = join(path, "items");
+        match m.remove("items") {
+            Some(items @ Value::Object(_)) => {
+                m.insert("items".into(), Value::Object(self.node(&items, &at)));
+            }
+            Some(Value::Array(tuple)) if !tuple.is_empty() => {
+                self.note(&at, "tuple form reduced to its first item schema");
+                m.insert("items".into(), Value::Object(self.node(&tuple[0], &at)));
+            }
+            Some(_) => self.note(&at, "removed (not a schema)"),
+            None => {}
+        }
+        if m.get("type").and_then(Value::as_str) == Some("array") && !m.contains_key("items") {
+            // Gemini rejects array schemas without an item schema.
+            self.note(&at, "added (empty item schema)");
+            m.insert("items".into(), Value::Object(Map::new()));
+        }
+    }
+
+    fn filter_required(&mut self, m: &mut Map<String, Value>, path: &str) {
+        let at = join(path, "required");
+        let Some(required) = m.remove("required") else {
+            return;
+        };
+        let Value::Array(names) = required else {
+            self.note(&at, "removed (not an array)");
+            return;
+        };
+        let props = m.get("properties").and_then(Value::as_object);
+        let mut kept = Vec::new();
+        for name in names {
+            match name.as_str() {
+                Some(n) if props.is_some_and(|p| p.contains_key(n)) => {
+                    if !kept.contains(&name) {
+                        kept.push(name);
+                    }
+                }
+                _ => self.note(&at, &format!("dropped {name} (no such property)")),
+            }
+        }
+        if !kept.is_empty() {
+            m.insert("required".into(), Value::Array(kept));
+        }
+    }
+}
+
+/// Merges `from` into `to`: existing keys win, except that `properties` and `required` are unions.
+fn merge_into(to: &mut Map<String, Value>, from: Map<String, Value>) {
+    for (key, value) in from {
+        match (key.as_str(), to.get_mut(&key), value) {
+            ("properties", Some(Value::Object(existing)), Value::Object(more)) => {
+                for (name, schema) in more {
+                    existing.entry(name).or_insert(schema);
+                }
+            }
+            ("required", Some(Value::Array(existing)), Value::Array(more)) => {
+                for name in more {
+                    if !existing.contains(&name) {
+                        existing.push(name);
+                    }
+                }
+            }
+            (_, Some(_), _) => {}
+            (_, None, value) => {
+                to.insert(key, value);
+            }
+        }
+    }
+}
+
+/// When every branch is a plain enum of one type (`anyOf: [{const: a}, {const: b}]`), one enum
+/// keeps all the choices instead of silently dropping all but one.
+fn merged_enum(branches: &[Map<String, Value>]) -> Option<Map<String, Value>> {
+    if branches.len() < 2 {
+        return None;
+    }
+    let ty = branches[0].get("type").cloned();
+    let mut values = Vec::new();
+    for b in branches {
+        if b.get("type").cloned() != ty || b.contains_key("properties") {
+            return None;
+        }
+        for v in b.get("enum")?.as_array()? {
+            if !values.contains(v) {
+                values.push(v.clone());
+            }
+        }
+    }
+    let mut out = Map::new();
+    if let Some(ty) = ty {
+        out.insert("type".into(), ty);
+    }
+    out.insert("enum".into(), Value::Array(values));
+    Some(out)
+}
+
+fn branch_rank(b: &Map<String, Value>) -> u8 {
+    match b.get("type").and_then(Value::as_str) {
+        Some("object")
+            if b.get("properties")
+                .and_then(Value::as_object)
+                .is_some_and(|p| !p.is_empty()) =>
+        {
+            4
+        }
+        Some("object") => 3,
+        Some("array") => 2,
+        Some(_) => 1,
+        None => 0,
+    }
+}
+
+fn append_description(m: &mut Map<String, Value>, hint: &str) {
+    let text = match m.get("description").and_then(Value::as_str) {
+        Some(d) if !d.trim().is_empty() => format!("{d} {hint}"),
+        _ => hint.to_owned(),
+    };
+    m.insert("description".into(), Value::from(text));
+}
+
+fn scalar_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn canonical_order(mut m: Map<String, Value>) -> Map<String, Value> {
+    let mut out = Map::new();
+    for key in KEPT {
+        if let Some(v) = m.remove(*key) {
+            out.insert((*key).to_owned(), v);
+        }
+    }
+    out.extend(m);
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,4 @@
+//! One module per subcommand; each takes resolved paths and does one job.
+
+pub mod accounts;
+pub mod serve;

@@ -1,0 +1,430 @@
+//! Typed configuration: `config.toml` with a default for every key, environment overrides,
+//! warnings for unknown keys, and atomic saves.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::Context as _;
+use serde::{Deserialize, Serialize};
+
+use crate::atomic_file::{self, Visibility};
+use crate::catalogue::FamilyDefaults;
+
+pub const DEFAULT_PORT: u16 = 8964;
+
+/// The public "installed application" client of Antigravity.
+pub const ANTIGRAVITY_CLIENT_ID: &str =
+    "1071006060591-tmhssin2h21lcre235vtolojh4g403ep.apps.googleusercontent.com";
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub upstream: UpstreamConfig,
+    pub google: GoogleConfig,
+    pub accounts: AccountsConfig,
+    pub models: ModelsConfig,
+    pub flows: Vec<FlowConfig>,
+}
+
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServerConfig {
+    pub host: String,
+    pub port: u16,
+    /// When set, every request must carry it (`Authorization: Bearer` or `x-api-key`).
+    /// Required for a non-loopback bind.
+    pub api_key: Option<String>,
+    /// Request body limit in MiB.
+    pub max_body_mb: u64,
+    /// Seconds between Anthropic `ping` events while a stream is idle.
+    pub ping_interval_s: u64,
+}
+
+impl std::fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("api_key", &self.api_key.as_ref().map(|_| "***"))
+            .field("max_body_mb", &self.max_body_mb)
+            .field("ping_interval_s", &self.ping_interval_s)
+            .finish()
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: DEFAULT_PORT,
+            api_key: None,
+            max_body_mb: 32,
+            ping_interval_s: 15,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UpstreamConfig {
+    /// Cloud Code base URLs, tried in order for every `v1internal` call.
+    pub endpoints: Vec<String>,
+    /// The Antigravity client version reported in the User-Agent (the upstream gates on it).
+    pub antigravity_version: String,
+    /// Replaces the whole User-Agent when set.
+    pub user_agent: Option<String>,
+    /// No upstream byte for this long ends a stream with an error.
+    pub stream_idle_timeout_s: u64,
+    pub connect_timeout_s: u64,
+    /// Time allowed until the upstream's response headers arrive.
+    pub response_timeout_s: u64,
+}
+
+impl Default for UpstreamConfig {
+    fn default() -> Self {
+        Self {
+            endpoints: vec![
+                "https://daily-cloudcode-pa.googleapis.com".into(),
+                "https://daily-cloudcode-pa.sandbox.googleapis.com".into(),
+                "https://cloudcode-pa.googleapis.com".into(),
+            ],
+            antigravity_version: "2.9.1".into(),
+            user_agent: None,
+            stream_idle_timeout_s: 120,
+            connect_timeout_s: 10,
+            response_timeout_s: 120,
+        }
+    }
+}
+
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GoogleConfig {
+    pub auth_url: String,
+    pub token_url: String,
+    pub userinfo_url: String,
+    /// RFC 8628 device authorization endpoint; enables `login --device` when set.
+    pub device_auth_url: Option<String>,
+    pub client_id: String,
+    pub client_secret: Option<String>,
+    /// Loopback callback ports tried in order for the login redirect.
+    pub callback_ports: Vec<u16>,
+}
+
+impl std::fmt::Debug for GoogleConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GoogleConfig")
+            .field("auth_url", &self.auth_url)
+            .field("token_url", &self.token_url)
+            .field("userinfo_url", &self.userinfo_url)
+            .field("device_auth_url", &self.device_auth_url)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "***"))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for GoogleConfig {
+    fn default() -> Self {
+        Self {
+            auth_url: "https://accounts.google.com/o/oauth2/v2/auth".into(),
+            token_url: "https://oauth2.googleapis.com/token".into(),
+            userinfo_url: "https://www.googleapis.com/oauth2/v2/userinfo".into(),
+            device_auth_url: None,
+            client_id: ANTIGRAVITY_CLIENT_ID.into(),
+            client_secret: None,
+            callback_ports: (51121..=51131).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AccountsConfig {
+    /// Minimum spacing between request starts on one account (0 = none).
+    pub min_interval_ms: u64,
+    /// Requests in flight per account (0 = unlimited).
+    pub max_concurrency: u32,
+    /// Refresh access tokens this long before they expire.
+    pub refresh_margin_s: u64,
+}
+
+impl Default for AccountsConfig {
+    fn default() -> Self {
+        Self {
+            min_interval_ms: 250,
+            max_concurrency: 4,
+            refresh_margin_s: 300,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ModelsConfig {
+    /// Extra names for catalogue models, e.g. `"gpt-4o" = "gemini-3-flash"`.
+    pub aliases: BTreeMap<String, String>,
+    /// Where unknown ids of a known family go (`claude-opus-*` → `opus`, …).
+    pub defaults: FamilyDefaults,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FlowConfig {
+    pub name: String,
+    pub entries: Vec<FlowEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FlowEntry {
+    pub model: String,
+    /// An account id or email; any usable account when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+}
+
+impl Config {
+    /// Reads `path` (defaults when it does not exist) and returns warnings for unknown keys.
+    pub fn load(path: &Path) -> anyhow::Result<(Self, Vec<String>)> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok((Self::default(), vec![]));
+            }
+            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        };
+        Self::parse(&text).with_context(|| format!("in {}", path.display()))
+    }
+
+    pub fn parse(text: &str) -> anyhow::Result<(Self, Vec<String>)> {
+        let raw: toml::Table = toml::from_str(text)?;
+        let config: Self = toml::Value::Table(raw.clone()).try_into()?;
+        let known = toml::Value::try_from(Self::default())?;
+        let known_now = toml::Value::try_from(&config)?;
+        let mut warnings = Vec::new();
+        unknown_keys(
+            &toml::Value::Table(raw),
+            &known,
+            &known_now,
+            "",
+            &mut warnings,
+        );
+        Ok((config, warnings))
+    }
+
+    pub fn save(&self, path: &Path) -> anyhow::Result<()> {
+        let text = toml::to_string_pretty(self)?;
+        atomic_file::write(path, text.as_bytes(), Visibility::Normal)
+    }
+
+    /// Applies the `ANTI_API_*` environment variables over the file's values.
+    pub fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        let get = |k: &str| env(k).filter(|v| !v.trim().is_empty());
+        if let Some(v) = get("ANTI_API_HOST") {
+            self.server.host = v;
+        }
+        if let Some(v) = get("ANTI_API_PORT") {
+            self.server.port = parse_env("ANTI_API_PORT", &v)?;
+        }
+        if let Some(v) = get("ANTI_API_KEY") {
+            self.server.api_key = Some(v);
+        }
+        if let Some(v) = get("ANTI_API_MAX_BODY_MB") {
+            self.server.max_body_mb = parse_env("ANTI_API_MAX_BODY_MB", &v)?;
+        }
+        if let Some(v) = get("ANTI_API_ANTIGRAVITY_ENDPOINTS") {
+            self.upstream.endpoints = v
+                .split(',')
+                .map(|s| s.trim().trim_end_matches('/').to_owned())
+                .filter(|s| !s.is_empty())
+                .collect();
+        }
+        if let Some(v) = get("ANTI_API_ANTIGRAVITY_VERSION") {
+            self.upstream.antigravity_version = v;
+        }
+        if let Some(v) = get("ANTI_API_STREAM_IDLE_TIMEOUT_S") {
+            self.upstream.stream_idle_timeout_s = parse_env("ANTI_API_STREAM_IDLE_TIMEOUT_S", &v)?;
+        }
+        if let Some(v) = get("ANTI_API_GOOGLE_AUTH_URL") {
+            self.google.auth_url = v;
+        }
+        if let Some(v) = get("ANTI_API_GOOGLE_TOKEN_URL") {
+            self.google.token_url = v;
+        }
+        if let Some(v) = get("ANTI_API_GOOGLE_USERINFO_URL") {
+            self.google.userinfo_url = v;
+        }
+        if let Some(v) = get("ANTI_API_GOOGLE_DEVICE_AUTH_URL") {
+            self.google.device_auth_url = Some(v);
+        }
+        if let Some(v) = get("ANTI_API_GOOGLE_CLIENT_ID") {
+            self.google.client_id = v;
+        }
+        if let Some(v) = get("ANTI_API_GOOGLE_CLIENT_SECRET") {
+            self.google.client_secret = Some(v);
+        }
+        if let Some(v) = get("ANTI_API_ACCOUNT_MIN_INTERVAL_MS") {
+            self.accounts.min_interval_ms = parse_env("ANTI_API_ACCOUNT_MIN_INTERVAL_MS", &v)?;
+        }
+        if let Some(v) = get("ANTI_API_ACCOUNT_MAX_CONCURRENCY") {
+            self.accounts.max_concurrency = parse_env("ANTI_API_ACCOUNT_MAX_CONCURRENCY", &v)?;
+        }
+        Ok(())
+    }
+
+    /// The User-Agent sent to Cloud Code: `antigravity/<version> <os>/<arch>`.
+    pub fn user_agent(&self) -> String {
+        if let Some(ua) = &self.upstream.user_agent {
+            return ua.clone();
+        }
+        let os = match std::env::consts::OS {
+            "macos" => "darwin",
+            other => other,
+        };
+        let arch = match std::env::consts::ARCH {
+            "x86_64" => "amd64",
+            "aarch64" => "arm64",
+            other => other,
+        };
+        format!(
+            "antigravity/{} {os}/{arch}",
+            self.upstream.antigravity_version
+        )
+    }
+}
+
+fn parse_env<T: std::str::FromStr>(name: &str, value: &str) -> anyhow::Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    value
+        .trim()
+        .parse()
+        .map_err(|e| anyhow::anyhow!("{name}={value:?} is not valid: {e}"))
+}
+
+/// Keys present in the file that neither the defaults nor the parsed config know about.
+fn unknown_keys(
+    raw: &toml::Value,
+    known: &toml::Value,
+    known_now: &toml::Value,
+    prefix: &str,
+    out: &mut Vec<String>,
+) {
+    match raw {
+        toml::Value::Table(table) => {
+            for (key, value) in table {
+                let path = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
+                let a = known.as_table().and_then(|t| t.get(key));
+                let b = known_now.as_table().and_then(|t| t.get(key));
+                match (a, b) {
+                    (None, None) => out.push(format!("unknown config key `{path}` (ignored)")),
+                    (a, b) => {
+                        let reference = b.or(a).expect("one side is Some");
+                        // Maps with free-form keys (aliases) have nothing to check below them.
+                        if path != "models.aliases" {
+                            unknown_keys(value, reference, reference, &path, out);
+                        }
+                    }
+                }
+            }
+        }
+        toml::Value::Array(items) => {
+            if let Some(first_known) = known_now.as_array().and_then(|a| a.first()) {
+                for (i, item) in items.iter().enumerate() {
+                    unknown_keys(
+                        item,
+                        first_known,
+                        first_known,
+                        &format!("{prefix}[{i}]"),
+                        out,
+                    );
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        let (c, w) = Config::parse("").unwrap();
+        assert_eq!(c, Config::default());
+        assert!(w.is_empty());
+        assert_eq!(c.server.port, 8964);
+        assert_eq!(c.server.host, "127.0.0.1");
+    }
+
+    #[test]
+    fn unknown_keys_are_warned_known_ones_are_not() {
+        let text = r#"
+            [server]
+            port = 9000
+            colour = "blue"
+            [models.aliases]
+            "gpt-4o" = "gemini-3-flash"
+            [[flows]]
+            name = "mine"
+            entries = [{ model = "gemini-3-flash", acount = "x" }]
+        "#;
+        let (c, w) = Config::parse(text).unwrap();
+        assert_eq!(c.server.port, 9000);
+        assert_eq!(c.flows[0].name, "mine");
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(w.iter().any(|x| x.contains("`server.colour`")), "{w:?}");
+        assert!(w.iter().any(|x| x.contains("`flows[0].entries[0].acount`")), "{w:?}");
+    }
+
+    #[test]
+    fn env_overrides_file_values() {
+        let mut c = Config::default();
+        let env = |k: &str| match k {
+            "ANTI_API_PORT" => Some("1234".to_string()),
+            "ANTI_API_ANTIGRAVITY_ENDPOINTS" => Some("http://a/, http://b".to_string()),
+            "ANTI_API_ACCOUNT_MAX_CONCURRENCY" => Some("0".to_string()),
+            _ => None,
+        };
+        c.apply_env(env).unwrap();
+        assert_eq!(c.server.port, 1234);
+        assert_eq!(c.upstream.endpoints, vec!["http://a", "http://b"]);
+        assert_eq!(c.accounts.max_concurrency, 0);
+        let bad = |k: &str| (k == "ANTI_API_PORT").then(|| "lots".to_string());
+        let err = c.apply_env(bad).unwrap_err().to_string();
+        assert!(err.contains("ANTI_API_PORT"), "{err}");
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug() {
+        let mut c = Config::default();
+        c.server.api_key = Some("hunter2".into());
+        c.google.client_secret = Some("GOCSPX-secret".into());
+        let dbg = format!("{c:?}");
+        assert!(!dbg.contains("hunter2") && !dbg.contains("GOCSPX"), "{dbg}");
+    }
+
+    #[test]
+    fn save_and_load_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let mut c = Config::default();
+        c.flows.push(FlowConfig {
+            name: "f".into(),
+            entries: vec![FlowEntry {
+                model: "gemini-3-flash".into(),
+                account: None,
+            }],
+        });
+        c.save(&path).unwrap();
+        let (back, warnings) = Config::load(&path).unwrap();
+        assert_eq!(back, c);
+        assert!(warnings.is_empty(), "{warnings:?}");
+    }
+}

@@ -1,0 +1,129 @@
+//! The engine both the console and `serve` run: configuration, catalogue, account pool, upstream
+//! client, signature store and event bus, and the request execution with failover across
+//! accounts and models.
+
+mod execute;
+mod stream;
+
+pub use execute::Opened;
+pub use stream::EventStream;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio_util::sync::CancellationToken;
+
+use crate::accounts::AccountPool;
+use crate::auth::GoogleAuth;
+use crate::catalogue::Catalogue;
+use crate::config::Config;
+use crate::events::Bus;
+use crate::routing::{self, Route};
+use crate::translate::antigravity::SignatureStore;
+use crate::translate::ir::{ChatRequest, ErrorInfo, Thinking};
+use crate::upstream::{self, AntigravityClient};
+
+/// Shared engine state; cheap to clone (everything inside is reference-counted).
+#[derive(Debug, Clone)]
+pub struct Core {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: Config,
+    catalogue: RwLock<Catalogue>,
+    accounts: AccountPool,
+    auth: GoogleAuth,
+    upstream: AntigravityClient,
+    signatures: Mutex<SignatureStore>,
+    bus: Bus,
+    shutdown: CancellationToken,
+    listen_addr: OnceLock<SocketAddr>,
+}
+
+impl Core {
+    pub fn new(config: Config, accounts: AccountPool, bus: Bus) -> anyhow::Result<Self> {
+        let http = upstream::http_client(Duration::from_secs(config.upstream.connect_timeout_s))?;
+        let upstream_client = AntigravityClient::new(
+            http.clone(),
+            config.upstream.endpoints.clone(),
+            config.user_agent(),
+            Duration::from_secs(config.upstream.stream_idle_timeout_s.max(1)),
+            Duration::from_secs(config.upstream.response_timeout_s.max(1)),
+        );
+        let catalogue = Catalogue::builtin(&config.models.aliases, config.models.defaults.clone());
+        Ok(Self {
+            inner: Arc::new(Inner {
+                auth: GoogleAuth::new(http, config.google.clone()),
+                config,
+                catalogue: RwLock::new(catalogue),
+                accounts,
+                upstream: upstream_client,
+                signatures: Mutex::new(SignatureStore::default()),
+                bus,
+                shutdown: CancellationToken::new(),
+                listen_addr: OnceLock::new(),
+            }),
+        })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    pub fn accounts(&self) -> &AccountPool {
+        &self.inner.accounts
+    }
+
+    pub fn auth(&self) -> &GoogleAuth {
+        &self.inner.auth
+    }
+
+    pub fn upstream(&self) -> &AntigravityClient {
+        &self.inner.upstream
+    }
+
+    pub fn bus(&self) -> &Bus {
+        &self.inner.bus
+    }
+
+    /// Cancelled when the process is shutting down; open streams end with an error event.
+    pub fn shutdown_token(&self) -> &CancellationToken {
+        &self.inner.shutdown
+    }
+
+    pub fn set_listen_addr(&self, addr: SocketAddr) {
+        let _ = self.inner.listen_addr.set(addr);
+    }
+
+    pub fn listen_addr(&self) -> Option<SocketAddr> {
+        self.inner.listen_addr.get().copied()
+    }
+
+    pub fn catalogue(&self) -> Catalogue {
+        self.inner
+            .catalogue
+            .read()
+            .expect("catalogue poisoned")
+            .clone()
+    }
+
+    /// Where a request for `req.model` would go.
+    pub fn route(&self, req: &ChatRequest) -> Result<Route, ErrorInfo> {
+        let wants_thinking = req.thinking != Thinking::Off || req.effort.is_some();
+        let catalogue = self.inner.catalogue.read().expect("catalogue poisoned");
+        routing::resolve(
+            &req.model,
+            &catalogue,
+            &self.inner.config.flows,
+            wants_thinking,
+        )
+    }
+
+    pub fn usable_accounts(&self) -> usize {
+        self.inner.accounts.usable_count(Utc::now())
+    }
+}

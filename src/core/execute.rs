@@ -1,0 +1,462 @@
+//! Sends one chat request: tries each route target on each usable account until one answers
+//! with its first event, reacting to each upstream failure the way it deserves (refresh and
+//! retry, re-discover the project, cool the account for this model, quarantine, or give up).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt as _;
+
+use super::Core;
+use super::stream::{EventStream, continue_stream};
+use crate::accounts::SkipReason;
+use crate::auth::RefreshError;
+use crate::catalogue::ModelSpec;
+use crate::events::{ProxyEvent, RequestId};
+use crate::translate::antigravity::{
+    DecodeError, StreamDecoder, UpstreamTarget, build_request, count_tokens_body, session_id,
+};
+use crate::translate::ir::{ChatRequest, ErrorInfo, ErrorKind, StreamEvent};
+use crate::upstream::classify::{FailureKind, UpstreamFailure};
+use crate::upstream::{CallError, UpstreamChunks};
+
+/// A request whose upstream answered: the first events, and the rest of the stream.
+pub struct Opened {
+    pub first: Vec<StreamEvent>,
+    pub rest: EventStream,
+    pub model_routed: String,
+    pub account: String,
+    /// Whether thinking is on upstream for this request.
+    pub thinking: bool,
+    /// What the schema cleaner changed in the client's tool schemas.
+    pub schema_changes: Vec<String>,
+}
+
+/// What one attempt on one account concluded.
+enum Attempt {
+    Served(Opened),
+    /// Try the next account or model; this error is reported if none serves.
+    Next(ErrorInfo),
+    /// The request itself is the problem (or every account would fail alike): stop.
+    Stop(ErrorInfo),
+}
+
+impl Core {
+    /// Opens the upstream stream for `req`, holding back until the first event so that errors
+    /// before it are real HTTP statuses.
+    pub async fn open(&self, req: &ChatRequest, id: RequestId) -> Result<Opened, ErrorInfo> {
+        let route = self.route(req)?;
+        let mut last_error: Option<ErrorInfo> = None;
+        let mut skipped: Vec<SkipReason> = Vec::new();
+        let mut attempt = 0;
+        for target in &route.targets {
+            let selection =
+                self.accounts()
+                    .select(&target.spec.id, target.account.as_deref(), Utc::now());
+            skipped.extend(selection.skipped.iter().map(|(_, r)| r.clone()));
+            for account in &selection.usable {
+                attempt += 1;
+                match self.attempt(req, &target.spec, account, id, attempt).await {
+                    Attempt::Served(opened) => return Ok(opened),
+                    Attempt::Stop(e) => return Err(e),
+                    Attempt::Next(e) => last_error = Some(e),
+                }
+            }
+        }
+        Err(last_error.unwrap_or_else(|| nobody_can_serve(&route.requested, &skipped)))
+    }
+
+    async fn attempt(
+        &self,
+        req: &ChatRequest,
+        spec: &Arc<ModelSpec>,
+        account: &str,
+        id: RequestId,
+        attempt: u32,
+    ) -> Attempt {
+        let slot = self.accounts().acquire(account).await;
+        let mut token = match self.token(account, false).await {
+            Ok(t) => t,
+            Err(e) => return Attempt::Next(e),
+        };
+        let mut project = match self.project(account, &token).await {
+            Ok(p) => p,
+            Err(e) => return Attempt::Next(e),
+        };
+        let (mut refreshed, mut rediscovered, mut empty_retried) = (false, false, false);
+        let request_id = format!("agent-{}", uuid::Uuid::new_v4());
+        let session = session_id(req);
+        loop {
+            let plan = {
+                let store = self
+                    .inner
+                    .signatures
+                    .lock()
+                    .expect("signature store poisoned");
+                let target = UpstreamTarget {
+                    spec,
+                    project: &project,
+                    request_id: &request_id,
+                    session_id: &session,
+                };
+                match build_request(req, &target, &store, Utc::now().timestamp_millis()) {
+                    Ok(plan) => plan,
+                    Err(e) => return Attempt::Stop(e),
+                }
+            };
+            self.bus().emit(ProxyEvent::RequestRouted {
+                id,
+                model_routed: spec.id.as_str().into(),
+                account: account.into(),
+                attempt,
+            });
+            let failure = match self.upstream().stream_generate(&token, &plan.body).await {
+                Ok(chunks) => {
+                    let decoder = StreamDecoder::new(
+                        spec.family,
+                        plan.placeholder_tools.clone(),
+                        &request_id,
+                    );
+                    match self.first_events(chunks, decoder).await {
+                        First::Events(first, chunks, decoder, finished) => {
+                            return Attempt::Served(Opened {
+                                first,
+                                rest: continue_stream(
+                                    chunks,
+                                    decoder,
+                                    self.clone(),
+                                    slot,
+                                    finished,
+                                ),
+                                model_routed: spec.id.clone(),
+                                account: account.to_owned(),
+                                thinking: plan.thinking,
+                                schema_changes: plan.schema_changes,
+                            });
+                        }
+                        First::Empty if !empty_retried => {
+                            empty_retried = true;
+                            continue;
+                        }
+                        First::Empty => {
+                            return Attempt::Next(ErrorInfo::new(
+                                503,
+                                ErrorKind::Overloaded,
+                                format!("the upstream sent an empty answer for {} twice", spec.id),
+                            ));
+                        }
+                        First::Failed(e) => return Attempt::Next(e),
+                        First::Rejected(f) => f,
+                    }
+                }
+                Err(CallError::Unreachable(why)) => {
+                    return Attempt::Stop(ErrorInfo::new(
+                        503,
+                        ErrorKind::Overloaded,
+                        format!("upstream unavailable: {why}"),
+                    ));
+                }
+                Err(CallError::Failure(f)) => f,
+            };
+            match failure.kind {
+                FailureKind::Unauthorized if !refreshed => {
+                    refreshed = true;
+                    match self.token(account, true).await {
+                        Ok(t) => token = t,
+                        Err(e) => return Attempt::Next(e),
+                    }
+                }
+                FailureKind::StaleProject if !rediscovered => {
+                    rediscovered = true;
+                    tracing::info!(account, "project is stale; discovering it again");
+                    match self.discover(account, &token).await {
+                        Ok(p) => project = p,
+                        Err(e) => return Attempt::Next(e),
+                    }
+                }
+                FailureKind::QuotaExhausted
+                | FailureKind::RateLimited
+                | FailureKind::Capacity
+                | FailureKind::Transient => {
+                    let until = cooldown_until(&failure, Utc::now());
+                    let reason = failure
+                        .reason
+                        .clone()
+                        .unwrap_or_else(|| format!("{:?}", failure.kind));
+                    self.accounts().cool(account, &spec.id, until, &reason);
+                    return Attempt::Next(failure.client_error(&spec.id));
+                }
+                FailureKind::TermsOfService => {
+                    self.accounts().quarantine(account, &failure.message);
+                    return Attempt::Next(failure.client_error(&spec.id));
+                }
+                FailureKind::Unauthorized | FailureKind::Server | FailureKind::StaleProject => {
+                    return Attempt::Next(failure.client_error(&spec.id));
+                }
+                FailureKind::BadRequest
+                | FailureKind::NotFound
+                | FailureKind::Forbidden
+                | FailureKind::VersionRejected => {
+                    return Attempt::Stop(failure.client_error(&spec.id));
+                }
+            }
+        }
+    }
+
+    /// Reads until the decoder produces something, so failures before it can still fail over.
+    async fn first_events(&self, mut chunks: UpstreamChunks, mut decoder: StreamDecoder) -> First {
+        loop {
+            match chunks.next().await {
+                Some(Ok(value)) => match decoder.push(&value) {
+                    Ok(events) => {
+                        self.remember_signatures(&mut decoder);
+                        if !events.is_empty() {
+                            return First::Events(events, chunks, decoder, false);
+                        }
+                    }
+                    Err(e) => return decode_failure(e),
+                },
+                Some(Err(e)) => {
+                    return First::Failed(ErrorInfo::new(
+                        503,
+                        ErrorKind::Overloaded,
+                        e.to_string(),
+                    ));
+                }
+                None => {
+                    return match decoder.finish() {
+                        Ok(events) => {
+                            self.remember_signatures(&mut decoder);
+                            First::Events(events, chunks, decoder, true)
+                        }
+                        Err(DecodeError::EmptyStream) => First::Empty,
+                        Err(e) => decode_failure(e),
+                    };
+                }
+            }
+        }
+    }
+
+    pub(super) fn remember_signatures(&self, decoder: &mut StreamDecoder) {
+        let records = decoder.take_signatures();
+        if records.is_empty() {
+            return;
+        }
+        let now = Utc::now().timestamp_millis();
+        let mut store = self
+            .inner
+            .signatures
+            .lock()
+            .expect("signature store poisoned");
+        for record in records {
+            store.record(record, now);
+        }
+    }
+
+    async fn token(&self, account: &str, force: bool) -> Result<String, ErrorInfo> {
+        self.accounts()
+            .access_token(account, self.auth(), force)
+            .await
+            .map_err(|e| match e {
+                RefreshError::Permanent(_) => {
+                    ErrorInfo::new(401, ErrorKind::Authentication, e.to_string())
+                }
+                RefreshError::Transient(_) => {
+                    ErrorInfo::new(503, ErrorKind::Overloaded, e.to_string())
+                }
+            })
+    }
+
+    async fn project(&self, account: &str, token: &str) -> Result<String, ErrorInfo> {
+        match self.accounts().get(account).and_then(|a| a.project) {
+            Some(p) => Ok(p),
+            None => self.discover(account, token).await,
+        }
+    }
+
+    async fn discover(&self, account: &str, token: &str) -> Result<String, ErrorInfo> {
+        match self.upstream().discover_project(token).await {
+            Ok(info) => {
+                self.accounts()
+                    .set_project(account, &info.project, info.tier.as_deref());
+                Ok(info.project)
+            }
+            Err(CallError::Failure(f)) => Err(f.client_error("")),
+            Err(CallError::Unreachable(why)) => Err(ErrorInfo::new(
+                503,
+                ErrorKind::Overloaded,
+                format!("could not find the account's Cloud Code project: {why}"),
+            )),
+        }
+    }
+
+    /// The upstream's token count for the request, or a local estimate when it cannot answer.
+    pub async fn count_tokens(&self, req: &ChatRequest, estimate: u64) -> Result<u64, ErrorInfo> {
+        let route = self.route(req)?;
+        let Some(target) = route.targets.first() else {
+            return Ok(estimate);
+        };
+        let selection =
+            self.accounts()
+                .select(&target.spec.id, target.account.as_deref(), Utc::now());
+        let Some(account) = selection.usable.first() else {
+            return Ok(estimate);
+        };
+        let Ok(token) = self.token(account, false).await else {
+            return Ok(estimate);
+        };
+        let body = count_tokens_body(req, &target.spec);
+        match self.upstream().count_tokens(&token, &body).await {
+            Ok(n) => Ok(n),
+            Err(e) => {
+                tracing::debug!("countTokens failed ({e}); answering with a local estimate");
+                Ok(estimate)
+            }
+        }
+    }
+}
+
+enum First {
+    /// The first events; `true` when the upstream already finished.
+    Events(Vec<StreamEvent>, UpstreamChunks, StreamDecoder, bool),
+    Empty,
+    Failed(ErrorInfo),
+    Rejected(UpstreamFailure),
+}
+
+fn decode_failure(e: DecodeError) -> First {
+    match e {
+        DecodeError::VersionRejected { message } => {
+            First::Rejected(UpstreamFailure::version_rejected(message))
+        }
+        DecodeError::EmptyStream => First::Empty,
+        DecodeError::Malformed { message } => First::Failed(ErrorInfo::new(
+            503,
+            ErrorKind::Overloaded,
+            format!("the upstream sent an unreadable answer: {message}"),
+        )),
+    }
+}
+
+/// Until when (account, model) rests: the upstream's own reset time, else a default per kind.
+fn cooldown_until(failure: &UpstreamFailure, now: DateTime<Utc>) -> DateTime<Utc> {
+    if let Some(at) = failure.reset_at {
+        return at.max(now + chrono::Duration::seconds(1));
+    }
+    if let Some(after) = failure.retry_after {
+        let ms = i64::try_from(after.as_millis())
+            .unwrap_or(i64::MAX / 2)
+            .max(1000);
+        return now + chrono::Duration::milliseconds(ms);
+    }
+    let secs = match failure.kind {
+        FailureKind::QuotaExhausted => 60,
+        FailureKind::RateLimited => 30,
+        FailureKind::Capacity => 15,
+        _ => 10,
+    };
+    now + chrono::Duration::seconds(secs)
+}
+
+/// The error when no account was even tried: nobody logged in, everyone cooling, or refused.
+fn nobody_can_serve(requested: &str, skipped: &[SkipReason]) -> ErrorInfo {
+    let earliest = skipped
+        .iter()
+        .filter_map(|r| match r {
+            SkipReason::Cooling { until, .. } => Some(*until),
+            _ => None,
+        })
+        .min();
+    if let Some(until) = earliest {
+        let now = Utc::now();
+        let secs = u64::try_from((until - now).num_seconds().max(1)).unwrap_or(1);
+        let why = skipped
+            .iter()
+            .find_map(|r| match r {
+                SkipReason::Cooling { why, .. } => Some(why.as_str()),
+                _ => None,
+            })
+            .unwrap_or("rate limited");
+        let mut e = ErrorInfo::new(
+            429,
+            ErrorKind::RateLimit,
+            format!(
+                "every account is cooling down for {requested} ({why}); the earliest resets at {} (in {})",
+                until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                human_duration(secs)
+            ),
+        );
+        e.retry_after_secs = Some(secs);
+        return e;
+    }
+    if let Some(detail) = skipped.iter().find_map(|r| match r {
+        SkipReason::Quarantined { detail } => Some(detail),
+        _ => None,
+    }) && !skipped
+        .iter()
+        .any(|r| matches!(r, SkipReason::NeedsLogin { .. }))
+    {
+        return ErrorInfo::new(
+            403,
+            ErrorKind::Permission,
+            format!("the upstream refused every account; it said: {detail}"),
+        );
+    }
+    ErrorInfo::new(
+        401,
+        ErrorKind::Authentication,
+        "no logged-in account can serve this request; log in with `anti-api-tui login` (or `anti-api-tui accounts add --refresh-token …`)",
+    )
+}
+
+pub(crate) fn human_duration(secs: u64) -> String {
+    let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
+    match (h, m) {
+        (0, 0) => format!("{s}s"),
+        (0, _) => format!("{m}m {s}s"),
+        _ => format!("{h}h {m}m"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nobody_logged_in_is_a_401_that_says_how_to_log_in() {
+        let e = nobody_can_serve("m", &[]);
+        assert_eq!(e.status, 401);
+        assert!(e.message.contains("anti-api-tui login"));
+    }
+
+    #[test]
+    fn all_cooling_is_a_429_with_the_earliest_reset() {
+        let now = Utc::now();
+        let skipped = vec![
+            SkipReason::Cooling {
+                until: now + chrono::Duration::seconds(600),
+                why: "QUOTA_EXHAUSTED".into(),
+            },
+            SkipReason::Cooling {
+                until: now + chrono::Duration::seconds(90),
+                why: "QUOTA_EXHAUSTED".into(),
+            },
+        ];
+        let e = nobody_can_serve("gemini-3-flash", &skipped);
+        assert_eq!(e.status, 429);
+        let secs = e.retry_after_secs.unwrap();
+        assert!((85..=90).contains(&secs), "{secs}");
+        assert!(
+            e.message.contains("gemini-3-flash") && e.message.contains("QUOTA_EXHAUSTED"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn durations_read_like_a_person_wrote_them() {
+        assert_eq!(human_duration(5), "5s");
+        assert_eq!(human_duration(125), "2m 5s");
+        assert_eq!(human_duration(4570), "1h 16m");
+    }
+}

@@ -1,0 +1,117 @@
+//! The local HTTP surface: routes, the layer stack (panic → 500, body limit, access checks) and
+//! `serve`, which runs until the shutdown token fires.
+
+mod access;
+mod chat;
+mod error;
+mod guard;
+mod models;
+mod respond;
+
+pub use error::error_response;
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse as _, Response};
+use axum::routing::{any, get, post};
+use axum::serve::ListenerExt as _;
+use serde_json::json;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+
+use crate::core::Core;
+use crate::events::ProxyEvent;
+use crate::translate::ir::{ApiFormat, ErrorInfo, ErrorKind};
+
+pub fn router(core: Core) -> Router {
+    let limit = usize::try_from(core.config().server.max_body_mb.saturating_mul(1024 * 1024))
+        .unwrap_or(usize::MAX);
+    Router::new()
+        .route("/v1/chat/completions", post(chat::chat_completions))
+        .route("/chat/completions", post(chat::chat_completions))
+        .route("/v1/messages", post(chat::messages))
+        .route("/messages", post(chat::messages))
+        .route("/v1/messages/count_tokens", post(chat::count_tokens))
+        .route("/v1/models", get(models::list))
+        .route("/models", get(models::list))
+        .route("/health", get(models::health))
+        .route("/", get(root).head(root))
+        .route("/api/event_logging/batch", post(accepted))
+        .route("/v1/api/event_logging/batch", post(accepted))
+        .route("/v1/embeddings", any(not_supported))
+        .route("/v1/responses", any(not_supported))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            core.clone(),
+            access::check,
+        ))
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(CatchPanicLayer::custom(error::panic_response))
+        .with_state(core)
+}
+
+/// Serves until `core.shutdown_token()` is cancelled; open streams then end with an error event.
+pub async fn serve(listener: TcpListener, core: Core) -> anyhow::Result<()> {
+    let addr: SocketAddr = listener.local_addr()?;
+    core.set_listen_addr(addr);
+    core.bus().emit(ProxyEvent::ServerListening { addr });
+    tracing::info!("listening on http://{addr}");
+    let shutdown = core.shutdown_token().clone();
+    let app = router(core.clone());
+    // Small SSE writes must not wait for Nagle.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!("TCP_NODELAY failed: {e}");
+        }
+    });
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await;
+    core.bus().emit(ProxyEvent::ServerStopped {
+        reason: "shutdown".into(),
+    });
+    Ok(result?)
+}
+
+/// Claude Code's connectivity preflight.
+async fn root() -> Response {
+    axum::Json(json!({"status": "ok", "service": "anti-api-tui"})).into_response()
+}
+
+/// Claude Code's telemetry side calls: accepted and dropped.
+async fn accepted() -> Response {
+    axum::Json(json!({"status": "ok"})).into_response()
+}
+
+async fn not_supported(uri: axum::http::Uri) -> Response {
+    let error = ErrorInfo::new(
+        501,
+        ErrorKind::InvalidRequest,
+        format!(
+            "{} is not supported by this proxy; use /v1/chat/completions or /v1/messages",
+            uri.path()
+        ),
+    );
+    error_response(ApiFormat::OpenAi, &error)
+}
+
+async fn not_found(uri: axum::http::Uri) -> Response {
+    let error = ErrorInfo::new(
+        StatusCode::NOT_FOUND.as_u16(),
+        ErrorKind::NotFound,
+        format!("no route for {}", uri.path()),
+    );
+    error_response(api_of(uri.path()), &error)
+}
+
+/// Which error format a path's clients read.
+pub(crate) fn api_of(path: &str) -> ApiFormat {
+    if path.contains("messages") {
+        ApiFormat::Anthropic
+    } else {
+        ApiFormat::OpenAi
+    }
+}

@@ -1,0 +1,126 @@
+//! `RequestGuard`: created when a handler starts, it reports the request's life on the bus and
+//! guarantees a `RequestFinished` even when the client disconnects and the handler is dropped.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::Utc;
+
+use crate::events::{Bus, Outcome, Progress, ProxyEvent, RequestId, RequestMeta};
+use crate::translate::ir::{ApiFormat, StreamEvent, Usage};
+
+pub struct RequestGuard {
+    pub id: RequestId,
+    bus: Bus,
+    started: Instant,
+    ttft_ms: Option<u64>,
+    usage: Usage,
+    finished: bool,
+}
+
+impl RequestGuard {
+    pub fn start(
+        bus: &Bus,
+        api: ApiFormat,
+        path: &str,
+        model: &str,
+        stream: bool,
+        user_agent: Option<String>,
+    ) -> Self {
+        let id = RequestId::new();
+        bus.emit(ProxyEvent::RequestStarted {
+            meta: Arc::new(RequestMeta {
+                id,
+                at: Utc::now(),
+                api,
+                path: path.to_owned(),
+                model_requested: model.to_owned(),
+                stream,
+                user_agent,
+            }),
+        });
+        Self {
+            id,
+            bus: bus.clone(),
+            started: Instant::now(),
+            ttft_ms: None,
+            usage: Usage::default(),
+            finished: false,
+        }
+    }
+
+    /// Notes an event on its way to the client (first token time, live text, usage).
+    pub fn observe(&mut self, event: &StreamEvent) {
+        if self.ttft_ms.is_none()
+            && matches!(
+                event,
+                StreamEvent::TextDelta { .. }
+                    | StreamEvent::ThinkingDelta { .. }
+                    | StreamEvent::ToolCall { .. }
+            )
+        {
+            let ttft_ms = elapsed_ms(self.started);
+            self.ttft_ms = Some(ttft_ms);
+            self.progress(Progress::FirstToken { ttft_ms });
+        }
+        match event {
+            StreamEvent::Usage { usage } | StreamEvent::Finish { usage, .. } => self.usage = *usage,
+            _ => {}
+        }
+        if !self.bus.has_watchers() {
+            return;
+        }
+        let progress = match event {
+            StreamEvent::TextDelta { text } => Progress::Text {
+                text: text.as_str().into(),
+            },
+            StreamEvent::ThinkingDelta { text } => Progress::Thinking {
+                text: text.as_str().into(),
+            },
+            StreamEvent::ToolCall { name, .. } => Progress::ToolCall {
+                name: name.as_str().into(),
+            },
+            StreamEvent::Usage { usage } => Progress::Usage { usage: *usage },
+            StreamEvent::ThinkingSignature { .. } | StreamEvent::Finish { .. } => return,
+        };
+        self.progress(progress);
+    }
+
+    fn progress(&self, progress: Progress) {
+        self.bus.emit(ProxyEvent::RequestProgress {
+            id: self.id,
+            progress,
+        });
+    }
+
+    pub fn finish(mut self, outcome: Outcome, status: u16, error: Option<&str>) {
+        self.emit_finished(outcome, status, error);
+    }
+
+    fn emit_finished(&mut self, outcome: Outcome, status: u16, error: Option<&str>) {
+        if self.finished {
+            return;
+        }
+        self.finished = true;
+        self.bus.emit(ProxyEvent::RequestFinished {
+            id: self.id,
+            outcome,
+            status,
+            usage: self.usage,
+            ttft_ms: self.ttft_ms,
+            duration_ms: elapsed_ms(self.started),
+            error: error.map(Into::into),
+        });
+    }
+}
+
+impl Drop for RequestGuard {
+    fn drop(&mut self) {
+        // Only reached without `finish` when the client went away mid-request.
+        self.emit_finished(Outcome::ClientGone, 499, Some("the client disconnected"));
+    }
+}
+
+fn elapsed_ms(since: Instant) -> u64 {
+    u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
+}

@@ -1,0 +1,230 @@
+//! Pure routing decisions: a requested name (model id, alias, `route:<flow>` or a bare flow
+//! name) becomes an ordered list of (model, optional pinned account) targets.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::catalogue::{Catalogue, ModelSpec, ResolvedVia};
+use crate::config::{FlowConfig, FlowEntry};
+use crate::translate::ir::ErrorInfo;
+
+/// One place a request may be sent: a model, on any usable account or a pinned one.
+#[derive(Debug, Clone, Serialize)]
+pub struct RouteTarget {
+    pub spec: Arc<ModelSpec>,
+    pub account: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Route {
+    pub requested: String,
+    /// The flow the name selected, if any.
+    pub flow: Option<String>,
+    /// How a plain model name was resolved (exact, alias, family default).
+    pub via: Option<ResolvedVia>,
+    pub targets: Vec<RouteTarget>,
+}
+
+/// The flows every install has; a configured flow of the same name replaces them.
+pub fn builtin_flows() -> Vec<FlowConfig> {
+    let flow = |name: &str, models: &[&str]| FlowConfig {
+        name: name.into(),
+        entries: models
+            .iter()
+            .map(|m| FlowEntry {
+                model: (*m).into(),
+                account: None,
+            })
+            .collect(),
+    };
+    vec![
+        flow(
+            "fast",
+            &["gemini-3-flash", "claude-sonnet-4-5", "gemini-3-pro-low"],
+        ),
+        flow(
+            "opus",
+            &["claude-opus-4-6-thinking", "claude-opus-4-5-thinking"],
+        ),
+    ]
+}
+
+/// Configured flows first, then the built-in ones they do not replace.
+pub fn all_flows(configured: &[FlowConfig]) -> Vec<FlowConfig> {
+    let mut flows = configured.to_vec();
+    for builtin in builtin_flows() {
+        if !flows.iter().any(|f| f.name == builtin.name) {
+            flows.push(builtin);
+        }
+    }
+    flows
+}
+
+/// Resolves `name`. `wants_thinking` moves a non-thinking model to its thinking sibling.
+pub fn resolve(
+    name: &str,
+    catalogue: &Catalogue,
+    configured: &[FlowConfig],
+    wants_thinking: bool,
+) -> Result<Route, ErrorInfo> {
+    let trimmed = name.trim();
+    let flows = all_flows(configured);
+    let explicit_flow = trimmed
+        .get(..6)
+        .filter(|p| p.eq_ignore_ascii_case("route:"))
+        .map(|_| trimmed[6..].trim());
+    let direct = catalogue.resolve(trimmed);
+    // A model id or alias wins over a flow of the same name; a flow wins over a family default.
+    let names_a_model = matches!(
+        &direct,
+        Ok(r) if matches!(r.via, ResolvedVia::Exact | ResolvedVia::Alias { .. })
+    );
+    let flow_name = explicit_flow
+        .or_else(|| (!names_a_model && flows.iter().any(|f| f.name == trimmed)).then_some(trimmed));
+    if let Some(flow_name) = flow_name {
+        let flow = flows.iter().find(|f| f.name == flow_name).ok_or_else(|| {
+            ErrorInfo::invalid(
+                "model",
+                format!(
+                    "no routing flow named '{flow_name}'; flows: {}",
+                    flows
+                        .iter()
+                        .map(|f| f.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })?;
+        let mut targets = Vec::new();
+        for entry in &flow.entries {
+            let resolved = catalogue.resolve(&entry.model).map_err(|e| {
+                ErrorInfo::invalid(
+                    "model",
+                    format!("flow '{flow_name}' names an unknown model: {e}"),
+                )
+            })?;
+            targets.push(RouteTarget {
+                spec: thinking_sibling(resolved.spec, catalogue, wants_thinking),
+                account: entry.account.clone(),
+            });
+        }
+        if targets.is_empty() {
+            return Err(ErrorInfo::invalid(
+                "model",
+                format!("flow '{flow_name}' has no entries"),
+            ));
+        }
+        return Ok(Route {
+            requested: name.to_owned(),
+            flow: Some(flow_name.to_owned()),
+            via: None,
+            targets,
+        });
+    }
+    let resolved = direct.map_err(|e| {
+        let flows: Vec<_> = flows.iter().map(|f| f.name.as_str()).collect();
+        ErrorInfo::invalid(
+            "model",
+            format!(
+                "{}; routes: {}",
+                e.to_string().trim_start_matches("model: "),
+                flows.join(", ")
+            ),
+        )
+    })?;
+    Ok(Route {
+        requested: name.to_owned(),
+        flow: None,
+        via: Some(resolved.via),
+        targets: vec![RouteTarget {
+            spec: thinking_sibling(resolved.spec, catalogue, wants_thinking),
+            account: None,
+        }],
+    })
+}
+
+fn thinking_sibling(
+    spec: Arc<ModelSpec>,
+    catalogue: &Catalogue,
+    wants_thinking: bool,
+) -> Arc<ModelSpec> {
+    if wants_thinking
+        && !spec.can_think()
+        && let Some(variant) = spec
+            .thinking_variant
+            .as_deref()
+            .and_then(|v| catalogue.get(v))
+    {
+        return variant.clone();
+    }
+    spec
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::catalogue::FamilyDefaults;
+
+    fn cat() -> Catalogue {
+        Catalogue::builtin(&BTreeMap::new(), FamilyDefaults::default())
+    }
+
+    #[test]
+    fn models_flows_and_prefixes() {
+        let c = cat();
+        let r = resolve("claude-sonnet-4-5", &c, &[], false).unwrap();
+        assert_eq!(r.targets[0].spec.id, "claude-sonnet-4-5");
+        assert!(r.flow.is_none());
+        let r = resolve("route:opus", &c, &[], false).unwrap();
+        assert_eq!(r.flow.as_deref(), Some("opus"));
+        assert!(r.targets.iter().all(|t| t.spec.is_opus_class()));
+        let r = resolve("fast", &c, &[], false).unwrap();
+        assert_eq!(r.flow.as_deref(), Some("fast"));
+        let err = resolve("route:nope", &c, &[], false).unwrap_err();
+        assert!(
+            err.message.contains("no routing flow named 'nope'"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn configured_flows_replace_builtins_and_pin_accounts() {
+        let flows = vec![FlowConfig {
+            name: "fast".into(),
+            entries: vec![FlowEntry {
+                model: "gpt-oss-120b".into(),
+                account: Some("me@example.com".into()),
+            }],
+        }];
+        let r = resolve("fast", &cat(), &flows, false).unwrap();
+        assert_eq!(r.targets.len(), 1);
+        assert_eq!(r.targets[0].spec.id, "gpt-oss-120b");
+        assert_eq!(r.targets[0].account.as_deref(), Some("me@example.com"));
+    }
+
+    #[test]
+    fn thinking_requests_move_to_the_thinking_variant() {
+        let r = resolve("claude-sonnet-4-5", &cat(), &[], true).unwrap();
+        assert_eq!(r.targets[0].spec.id, "claude-sonnet-4-5-thinking");
+    }
+
+    #[test]
+    fn unknown_names_list_models_and_routes() {
+        let err = resolve("gpt-4o", &cat(), &[], false).unwrap_err();
+        assert_eq!(err.status, 400);
+        assert!(
+            err.message.starts_with("model: unknown model 'gpt-4o'"),
+            "{}",
+            err.message
+        );
+        assert!(
+            err.message.contains("routes: fast, opus"),
+            "{}",
+            err.message
+        );
+    }
+}

@@ -1,0 +1,11 @@
+//! End-to-end tests of the HTTP surface: the real router and engine on a loopback port, backed
+//! by the in-process simulator.
+
+mod proxy {
+    pub mod access;
+    pub mod anthropic;
+    pub mod faults;
+    pub mod fixtures;
+    pub mod openai;
+    pub mod support;
+}
