@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::accounts::AccountPool;
 use crate::auth::GoogleAuth;
+use crate::capture::CaptureSink;
 use crate::catalogue::Catalogue;
 use crate::config::Config;
 use crate::events::Bus;
@@ -42,6 +43,7 @@ struct Inner {
     bus: Bus,
     shutdown: CancellationToken,
     listen_addr: OnceLock<SocketAddr>,
+    capture: OnceLock<CaptureSink>,
 }
 
 impl Core {
@@ -66,6 +68,7 @@ impl Core {
                 bus,
                 shutdown: CancellationToken::new(),
                 listen_addr: OnceLock::new(),
+                capture: OnceLock::new(),
             }),
         })
     }
@@ -101,6 +104,19 @@ impl Core {
 
     pub fn listen_addr(&self) -> Option<SocketAddr> {
         self.inner.listen_addr.get().copied()
+    }
+
+    /// Sends request bodies to the history store from now on (set once, at start-up).
+    pub fn set_capture(&self, sink: CaptureSink) {
+        let _ = self.inner.capture.set(sink);
+    }
+
+    pub fn capture(&self) -> &CaptureSink {
+        static DISABLED: OnceLock<CaptureSink> = OnceLock::new();
+        self.inner
+            .capture
+            .get()
+            .unwrap_or_else(|| DISABLED.get_or_init(CaptureSink::default))
     }
 
     pub fn catalogue(&self) -> Catalogue {

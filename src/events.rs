@@ -42,6 +42,8 @@ pub struct RequestMeta {
     pub model_requested: String,
     pub stream: bool,
     pub user_agent: Option<String>,
+    /// The request this one replays (console replay, `anti-api-tui replay`).
+    pub replay_of: Option<RequestId>,
 }
 
 /// Something that happened while a request was being answered.

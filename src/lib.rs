@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod atomic_file;
 pub mod auth;
+pub mod capture;
 pub mod catalogue;
 pub mod cli;
 pub mod commands;

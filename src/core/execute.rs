@@ -11,10 +11,12 @@ use super::Core;
 use super::stream::{EventStream, continue_stream};
 use crate::accounts::SkipReason;
 use crate::auth::RefreshError;
+use crate::capture::{Collector, Stage};
 use crate::catalogue::ModelSpec;
 use crate::events::{ProxyEvent, RequestId};
 use crate::translate::antigravity::{
-    DecodeError, StreamDecoder, UpstreamTarget, build_request, count_tokens_body, session_id,
+    DecodeError, StreamDecoder, UpstreamPlan, UpstreamTarget, build_request, count_tokens_body,
+    session_id,
 };
 use crate::translate::ir::{ChatRequest, ErrorInfo, ErrorKind, StreamEvent};
 use crate::upstream::classify::{FailureKind, UpstreamFailure};
@@ -104,6 +106,7 @@ impl Core {
                     Err(e) => return Attempt::Stop(e),
                 }
             };
+            self.capture_attempt(id, attempt, account, spec, &plan);
             self.bus().emit(ProxyEvent::RequestRouted {
                 id,
                 model_routed: spec.id.as_str().into(),
@@ -117,8 +120,9 @@ impl Core {
                         plan.placeholder_tools.clone(),
                         &request_id,
                     );
-                    match self.first_events(chunks, decoder).await {
-                        First::Events(first, chunks, decoder, finished) => {
+                    let collector = self.capture().collector(id, Stage::UpstreamEvents);
+                    match self.first_events(chunks, decoder, collector).await {
+                        First::Events(first, chunks, decoder, collector, finished) => {
                             return Attempt::Served(Opened {
                                 first,
                                 rest: continue_stream(
@@ -126,6 +130,7 @@ impl Core {
                                     decoder,
                                     self.clone(),
                                     slot,
+                                    collector,
                                     finished,
                                 ),
                                 model_routed: spec.id.clone(),
@@ -204,14 +209,23 @@ impl Core {
     }
 
     /// Reads until the decoder produces something, so failures before it can still fail over.
-    async fn first_events(&self, mut chunks: UpstreamChunks, mut decoder: StreamDecoder) -> First {
+    async fn first_events(
+        &self,
+        mut chunks: UpstreamChunks,
+        mut decoder: StreamDecoder,
+        mut collector: Option<Collector>,
+    ) -> First {
         loop {
-            match chunks.next().await {
+            let next = chunks.next().await;
+            if let Some(Ok(value)) = &next {
+                collect_chunk(collector.as_mut(), value);
+            }
+            match next {
                 Some(Ok(value)) => match decoder.push(&value) {
                     Ok(events) => {
                         self.remember_signatures(&mut decoder);
                         if !events.is_empty() {
-                            return First::Events(events, chunks, decoder, false);
+                            return First::Events(events, chunks, decoder, collector, false);
                         }
                     }
                     Err(e) => return decode_failure(e),
@@ -227,13 +241,41 @@ impl Core {
                     return match decoder.finish() {
                         Ok(events) => {
                             self.remember_signatures(&mut decoder);
-                            First::Events(events, chunks, decoder, true)
+                            First::Events(events, chunks, decoder, collector, true)
                         }
                         Err(DecodeError::EmptyStream) => First::Empty,
                         Err(e) => decode_failure(e),
                     };
                 }
             }
+        }
+    }
+
+    /// Records what one attempt sent upstream, with the cleaner's changes and the notes.
+    fn capture_attempt(
+        &self,
+        id: RequestId,
+        attempt: u32,
+        account: &str,
+        spec: &ModelSpec,
+        plan: &UpstreamPlan,
+    ) {
+        if !self.capture().is_enabled() {
+            return;
+        }
+        let record = serde_json::json!({
+            "attempt": attempt,
+            "account": account,
+            "model": spec.id,
+            "upstream_model": plan.upstream_model,
+            "thinking": plan.thinking,
+            "schema_changes": plan.schema_changes,
+            "notes": plan.notes,
+            "body": plan.body,
+        });
+        if let Ok(bytes) = serde_json::to_vec(&record) {
+            self.capture()
+                .record(id, Stage::UpstreamRequest, bytes.into());
         }
     }
 
@@ -318,10 +360,26 @@ impl Core {
 
 enum First {
     /// The first events; `true` when the upstream already finished.
-    Events(Vec<StreamEvent>, UpstreamChunks, StreamDecoder, bool),
+    Events(
+        Vec<StreamEvent>,
+        UpstreamChunks,
+        StreamDecoder,
+        Option<Collector>,
+        bool,
+    ),
     Empty,
     Failed(ErrorInfo),
     Rejected(UpstreamFailure),
+}
+
+/// Appends one upstream payload (as a JSON line) to the capture, when capturing.
+pub(super) fn collect_chunk(collector: Option<&mut Collector>, value: &serde_json::Value) {
+    if let Some(c) = collector
+        && let Ok(line) = serde_json::to_vec(value)
+    {
+        c.push(&line);
+        c.push(b"\n");
+    }
 }
 
 fn decode_failure(e: DecodeError) -> First {

@@ -8,7 +8,9 @@ use std::pin::Pin;
 use futures::{Stream, StreamExt as _};
 
 use super::Core;
+use super::execute::collect_chunk;
 use crate::accounts::Slot;
+use crate::capture::Collector;
 use crate::translate::antigravity::{DecodeError, StreamDecoder};
 use crate::translate::ir::{ErrorInfo, ErrorKind, StreamEvent};
 use crate::upstream::UpstreamChunks;
@@ -21,6 +23,7 @@ struct State {
     core: Core,
     pending: VecDeque<StreamEvent>,
     done: bool,
+    collector: Option<Collector>,
     _slot: Slot,
 }
 
@@ -29,6 +32,7 @@ pub(super) fn continue_stream(
     decoder: StreamDecoder,
     core: Core,
     slot: Slot,
+    collector: Option<Collector>,
     finished: bool,
 ) -> EventStream {
     let state = State {
@@ -37,6 +41,7 @@ pub(super) fn continue_stream(
         core,
         pending: VecDeque::new(),
         done: finished,
+        collector,
         _slot: slot,
     };
     Box::pin(futures::stream::unfold(state, |mut s| async move {
@@ -48,7 +53,10 @@ pub(super) fn continue_stream(
                 return None;
             }
             let outcome = match s.chunks.next().await {
-                Some(Ok(value)) => s.decoder.push(&value),
+                Some(Ok(value)) => {
+                    collect_chunk(s.collector.as_mut(), &value);
+                    s.decoder.push(&value)
+                }
                 Some(Err(e)) => {
                     s.done = true;
                     let err = ErrorInfo::new(503, ErrorKind::Overloaded, e.to_string());

@@ -4,13 +4,14 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse as _, Response};
 use serde_json::json;
 
 use super::error::{body_error, error_response};
-use super::guard::RequestGuard;
+use super::guard::{ClientInfo, RequestGuard};
 use super::respond::respond;
+use crate::capture::Stage;
 use crate::core::Core;
 use crate::events::Outcome;
 use crate::translate::ir::{ApiFormat, ChatRequest, ErrorInfo};
@@ -72,12 +73,16 @@ async fn handle(
     body: Result<Bytes, BytesRejection>,
     parse: fn(&[u8]) -> Result<ChatRequest, ErrorInfo>,
 ) -> Response {
-    let user_agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let parsed = read(&core, body).and_then(|b| parse(&b));
-    let req = match parsed {
+    let client = ClientInfo::from_headers(headers);
+    let body = match read(&core, body) {
+        Ok(body) => body,
+        Err(error) => {
+            let guard = RequestGuard::start(core.bus(), api, path, "", false, &client);
+            guard.finish(Outcome::Rejected, error.status, Some(&error.message));
+            return error_response(api, &error);
+        }
+    };
+    let req = match parse(&body) {
         Ok(req) => req,
         Err(error) => {
             tracing::info!(
@@ -86,12 +91,14 @@ async fn handle(
                 "rejected request: {}",
                 error.message
             );
-            let guard = RequestGuard::start(core.bus(), api, path, "", false, user_agent);
+            let guard = RequestGuard::start(core.bus(), api, path, "", false, &client);
+            core.capture().record(guard.id, Stage::ClientRequest, body);
             guard.finish(Outcome::Rejected, error.status, Some(&error.message));
             return error_response(api, &error);
         }
     };
-    let guard = RequestGuard::start(core.bus(), api, path, &req.model, req.stream, user_agent);
+    let guard = RequestGuard::start(core.bus(), api, path, &req.model, req.stream, &client);
+    core.capture().record(guard.id, Stage::ClientRequest, body);
     respond(core, api, req, guard).await
 }
 

@@ -9,6 +9,29 @@ use chrono::Utc;
 use crate::events::{Bus, Outcome, Progress, ProxyEvent, RequestId, RequestMeta};
 use crate::translate::ir::{ApiFormat, StreamEvent, Usage};
 
+/// Who sent the request, from its headers.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub user_agent: Option<String>,
+    /// `x-anti-api-replay-of: <request id>` marks a replay of an earlier request.
+    pub replay_of: Option<RequestId>,
+}
+
+impl ClientInfo {
+    pub fn from_headers(headers: &axum::http::HeaderMap) -> Self {
+        let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        Self {
+            user_agent: text("user-agent").map(str::to_owned),
+            replay_of: text(REPLAY_HEADER)
+                .and_then(|v| uuid::Uuid::parse_str(v.trim()).ok())
+                .map(RequestId),
+        }
+    }
+}
+
+/// The header a replay carries, naming the request it repeats.
+pub const REPLAY_HEADER: &str = "x-anti-api-replay-of";
+
 pub struct RequestGuard {
     pub id: RequestId,
     bus: Bus,
@@ -25,7 +48,7 @@ impl RequestGuard {
         path: &str,
         model: &str,
         stream: bool,
-        user_agent: Option<String>,
+        client: &ClientInfo,
     ) -> Self {
         let id = RequestId::new();
         bus.emit(ProxyEvent::RequestStarted {
@@ -36,7 +59,8 @@ impl RequestGuard {
                 path: path.to_owned(),
                 model_requested: model.to_owned(),
                 stream,
-                user_agent,
+                user_agent: client.user_agent.clone(),
+                replay_of: client.replay_of,
             }),
         });
         Self {

@@ -14,8 +14,9 @@ use futures::StreamExt as _;
 
 use super::error::error_response;
 use super::guard::RequestGuard;
+use crate::capture::{Collector, Stage};
 use crate::core::{Core, Opened};
-use crate::events::Outcome;
+use crate::events::{Outcome, RequestId};
 use crate::translate::ir::{
     ApiFormat, ChatRequest, ErrorInfo, ErrorKind, ResponseBuilder, StreamEvent, Thinking,
 };
@@ -68,6 +69,7 @@ pub async fn respond(
     guard: RequestGuard,
 ) -> Response {
     let input_estimate = anthropic::estimate_input_tokens(&req);
+    let id = guard.id;
     let opened = match core.open(&req, guard.id).await {
         Ok(opened) => opened,
         Err(error) => {
@@ -77,13 +79,13 @@ pub async fn respond(
                 Outcome::Rejected
             };
             guard.finish(outcome, error.status, Some(&error.message));
-            return error_response(api, &error);
+            return captured_error(&core, id, api, &error);
         }
     };
     if req.stream {
         stream_response(core, api, &req, opened, guard, input_estimate)
     } else {
-        complete_response(api, &req, opened, guard).await
+        complete_response(&core, api, &req, opened, guard).await
     }
 }
 
@@ -105,6 +107,7 @@ fn shows_thinking(api: ApiFormat, req: &ChatRequest, opened: &Opened) -> bool {
 }
 
 async fn complete_response(
+    core: &Core,
     api: ApiFormat,
     req: &ChatRequest,
     opened: Opened,
@@ -124,8 +127,9 @@ async fn complete_response(
                 builder.push(&event);
             }
             Err(error) => {
+                let id = guard.id;
                 guard.finish(Outcome::UpstreamError, error.status, Some(&error.message));
-                return error_response(api, &error);
+                return captured_error(core, id, api, &error);
             }
         }
     }
@@ -141,6 +145,12 @@ async fn complete_response(
         ),
         ApiFormat::Anthropic => anthropic::response_json(&response, &id, &req.model, show),
     };
+    if core.capture().is_enabled()
+        && let Ok(bytes) = serde_json::to_vec(&body)
+    {
+        core.capture()
+            .record(guard.id, Stage::ClientResponse, bytes.into());
+    }
     guard.finish(Outcome::Ok, 200, None);
     (StatusCode::OK, axum::Json(body)).into_response()
 }
@@ -153,6 +163,7 @@ struct StreamState {
     core: Core,
     ping_every: Duration,
     done: bool,
+    collector: Option<Collector>,
 }
 
 fn stream_response(
@@ -179,6 +190,10 @@ fn stream_response(
     };
     let mut head = BytesMut::new();
     encoder.start(input_estimate, &mut head);
+    let mut collector = core.capture().collector(guard.id, Stage::ClientResponse);
+    if let Some(c) = collector.as_mut() {
+        c.push(&head);
+    }
     let state = StreamState {
         pending: opened.first.into(),
         rest: opened.rest,
@@ -187,6 +202,7 @@ fn stream_response(
         ping_every: Duration::from_secs(core.config().server.ping_interval_s.max(1)),
         core,
         done: false,
+        collector,
     };
     let head = futures::stream::once(async move { Ok::<Bytes, Infallible>(head.freeze()) });
     let body = head.chain(futures::stream::unfold(state, next_chunk));
@@ -209,6 +225,9 @@ async fn next_chunk(mut s: StreamState) -> Option<(Result<Bytes, Infallible>, St
     let mut out = BytesMut::new();
     if let Some(event) = s.pending.pop_front() {
         emit(&mut s, &event, &mut out);
+        if let Some(c) = s.collector.as_mut() {
+            c.push(&out);
+        }
         return Some((Ok(out.freeze()), s));
     }
     let shutdown = s.core.shutdown_token().clone();
@@ -235,7 +254,25 @@ async fn next_chunk(mut s: StreamState) -> Option<(Result<Bytes, Infallible>, St
     if out.is_empty() && s.done {
         return None;
     }
+    if let Some(c) = s.collector.as_mut() {
+        c.push(&out);
+    }
     Some((Ok(out.freeze()), s))
+}
+
+/// An error response, also kept as the request's client response.
+fn captured_error(core: &Core, id: RequestId, api: ApiFormat, error: &ErrorInfo) -> Response {
+    if core.capture().is_enabled() {
+        let body = match api {
+            ApiFormat::OpenAi => openai::error_json(error),
+            ApiFormat::Anthropic => anthropic::error_json(error),
+        };
+        if let Ok(bytes) = serde_json::to_vec(&body) {
+            core.capture()
+                .record(id, Stage::ClientResponse, bytes.into());
+        }
+    }
+    error_response(api, error)
 }
 
 fn emit(s: &mut StreamState, event: &StreamEvent, out: &mut BytesMut) {
