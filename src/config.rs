@@ -380,7 +380,10 @@ mod tests {
         assert_eq!(c.flows[0].name, "mine");
         assert_eq!(w.len(), 2, "{w:?}");
         assert!(w.iter().any(|x| x.contains("`server.colour`")), "{w:?}");
-        assert!(w.iter().any(|x| x.contains("`flows[0].entries[0].acount`")), "{w:?}");
+        assert!(
+            w.iter().any(|x| x.contains("`flows[0].entries[0].acount`")),
+            "{w:?}"
+        );
     }
 
     #[test]

@@ -358,6 +358,7 @@ impl Core {
     }
 }
 
+#[allow(clippy::large_enum_variant)] // built once per attempt and moved straight out
 enum First {
     /// The first events; `true` when the upstream already finished.
     Events(
