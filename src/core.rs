@@ -19,7 +19,7 @@ use crate::accounts::AccountPool;
 use crate::auth::GoogleAuth;
 use crate::capture::CaptureSink;
 use crate::catalogue::Catalogue;
-use crate::config::Config;
+use crate::config::{Config, FlowConfig};
 use crate::events::Bus;
 use crate::routing::{self, Route};
 use crate::translate::antigravity::SignatureStore;
@@ -44,6 +44,8 @@ struct Inner {
     shutdown: CancellationToken,
     listen_addr: OnceLock<SocketAddr>,
     capture: OnceLock<CaptureSink>,
+    /// Routing flows; editable while running (the console's Routing tab).
+    flows: RwLock<Vec<FlowConfig>>,
 }
 
 impl Core {
@@ -60,6 +62,7 @@ impl Core {
         Ok(Self {
             inner: Arc::new(Inner {
                 auth: GoogleAuth::new(http, config.google.clone()),
+                flows: RwLock::new(config.flows.clone()),
                 config,
                 catalogue: RwLock::new(catalogue),
                 accounts,
@@ -131,12 +134,18 @@ impl Core {
     pub fn route(&self, req: &ChatRequest) -> Result<Route, ErrorInfo> {
         let wants_thinking = req.thinking != Thinking::Off || req.effort.is_some();
         let catalogue = self.inner.catalogue.read().expect("catalogue poisoned");
-        routing::resolve(
-            &req.model,
-            &catalogue,
-            &self.inner.config.flows,
-            wants_thinking,
-        )
+        let flows = self.inner.flows.read().expect("flows poisoned");
+        routing::resolve(&req.model, &catalogue, &flows, wants_thinking)
+    }
+
+    /// The configured routing flows (built-in ones are added by `routing::all_flows`).
+    pub fn flows(&self) -> Vec<FlowConfig> {
+        self.inner.flows.read().expect("flows poisoned").clone()
+    }
+
+    /// Replaces the flows for new requests (the caller saves `config.toml`).
+    pub fn set_flows(&self, flows: Vec<FlowConfig>) {
+        *self.inner.flows.write().expect("flows poisoned") = flows;
     }
 
     pub fn usable_accounts(&self) -> usize {

@@ -32,7 +32,7 @@ pub async fn list(State(core): State<Core>) -> Response {
         .iter()
         .map(|m| entry(&m.id, &m.display_name, "antigravity"))
         .collect();
-    for flow in all_flows(&core.config().flows) {
+    for flow in all_flows(&core.flows()) {
         if catalogue.get(&flow.name).is_none() {
             data.push(entry(
                 &flow.name,
