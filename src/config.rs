@@ -25,6 +25,7 @@ pub struct Config {
     pub accounts: AccountsConfig,
     pub models: ModelsConfig,
     pub flows: Vec<FlowConfig>,
+    pub history: HistoryConfig,
 }
 
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
@@ -148,6 +149,8 @@ pub struct AccountsConfig {
     pub max_concurrency: u32,
     /// Refresh access tokens this long before they expire.
     pub refresh_margin_s: u64,
+    /// How often the running proxy asks the upstream for each account's quota.
+    pub quota_refresh_s: u64,
 }
 
 impl Default for AccountsConfig {
@@ -156,6 +159,7 @@ impl Default for AccountsConfig {
             min_interval_ms: 250,
             max_concurrency: 4,
             refresh_margin_s: 300,
+            quota_refresh_s: 300,
         }
     }
 }
@@ -167,6 +171,56 @@ pub struct ModelsConfig {
     pub aliases: BTreeMap<String, String>,
     /// Where unknown ids of a known family go (`claude-opus-*` → `opus`, …).
     pub defaults: FamilyDefaults,
+}
+
+/// Which request bodies the history keeps (metadata is always kept).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CaptureMode {
+    /// Every request's bodies: the detail view and `replay` work for any request.
+    #[default]
+    All,
+    /// Only the bodies of requests that did not end well.
+    Errors,
+    /// No bodies at all.
+    None,
+}
+
+impl std::str::FromStr for CaptureMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "all" => Ok(Self::All),
+            "errors" => Ok(Self::Errors),
+            "none" => Ok(Self::None),
+            _ => Err("expected all, errors or none".into()),
+        }
+    }
+}
+
+/// The request history (`DATA/history.sqlite3`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HistoryConfig {
+    pub capture: CaptureMode,
+    /// Cap per stored body (client request, upstream request, upstream events, client response).
+    pub max_body_kb: u64,
+    /// Requests older than this are deleted.
+    pub retention_days: u64,
+    /// Above this size the oldest bodies, then the oldest requests, are deleted.
+    pub max_db_mb: u64,
+}
+
+impl Default for HistoryConfig {
+    fn default() -> Self {
+        Self {
+            capture: CaptureMode::All,
+            max_body_kb: 256,
+            retention_days: 14,
+            max_db_mb: 200,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -268,6 +322,9 @@ impl Config {
         }
         if let Some(v) = get("ANTI_API_ACCOUNT_MAX_CONCURRENCY") {
             self.accounts.max_concurrency = parse_env("ANTI_API_ACCOUNT_MAX_CONCURRENCY", &v)?;
+        }
+        if let Some(v) = get("ANTI_API_HISTORY_CAPTURE") {
+            self.history.capture = parse_env("ANTI_API_HISTORY_CAPTURE", &v)?;
         }
         Ok(())
     }
@@ -393,12 +450,14 @@ mod tests {
             "ANTI_API_PORT" => Some("1234".to_string()),
             "ANTI_API_ANTIGRAVITY_ENDPOINTS" => Some("http://a/, http://b".to_string()),
             "ANTI_API_ACCOUNT_MAX_CONCURRENCY" => Some("0".to_string()),
+            "ANTI_API_HISTORY_CAPTURE" => Some("Errors".to_string()),
             _ => None,
         };
         c.apply_env(env).unwrap();
         assert_eq!(c.server.port, 1234);
         assert_eq!(c.upstream.endpoints, vec!["http://a", "http://b"]);
         assert_eq!(c.accounts.max_concurrency, 0);
+        assert_eq!(c.history.capture, CaptureMode::Errors);
         let bad = |k: &str| (k == "ANTI_API_PORT").then(|| "lots".to_string());
         let err = c.apply_env(bad).unwrap_err().to_string();
         assert!(err.contains("ANTI_API_PORT"), "{err}");

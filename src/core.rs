@@ -3,9 +3,12 @@
 //! accounts and models.
 
 mod execute;
+mod quota;
 mod stream;
 
 pub use execute::Opened;
+pub use execute::human_duration;
+pub use quota::LatencyBook;
 pub use stream::EventStream;
 
 use std::net::SocketAddr;
@@ -46,6 +49,7 @@ struct Inner {
     capture: OnceLock<CaptureSink>,
     /// Routing flows; editable while running (the console's Routing tab).
     flows: RwLock<Vec<FlowConfig>>,
+    latency: LatencyBook,
 }
 
 impl Core {
@@ -72,6 +76,7 @@ impl Core {
                 shutdown: CancellationToken::new(),
                 listen_addr: OnceLock::new(),
                 capture: OnceLock::new(),
+                latency: LatencyBook::default(),
             }),
         })
     }
@@ -135,7 +140,11 @@ impl Core {
         let wants_thinking = req.thinking != Thinking::Off || req.effort.is_some();
         let catalogue = self.inner.catalogue.read().expect("catalogue poisoned");
         let flows = self.inner.flows.read().expect("flows poisoned");
-        routing::resolve(&req.model, &catalogue, &flows, wants_thinking)
+        let mut route = routing::resolve(&req.model, &catalogue, &flows, wants_thinking)?;
+        if route.flow.as_deref() == Some("fast") {
+            routing::order_by_latency(&mut route, |model| self.inner.latency.median(model));
+        }
+        Ok(route)
     }
 
     /// The configured routing flows (built-in ones are added by `routing::all_flows`).

@@ -144,6 +144,18 @@ pub fn resolve(
     })
 }
 
+/// Measured targets first, fastest median first; unmeasured ones keep their static order after.
+pub fn order_by_latency(route: &mut Route, median_ms: impl Fn(&str) -> Option<u64>) {
+    let mut keyed: Vec<(Option<u64>, usize, RouteTarget)> = route
+        .targets
+        .drain(..)
+        .enumerate()
+        .map(|(i, t)| (median_ms(&t.spec.id), i, t))
+        .collect();
+    keyed.sort_by_key(|(median, i, _)| (median.is_none(), *median, *i));
+    route.targets = keyed.into_iter().map(|(_, _, t)| t).collect();
+}
+
 fn thinking_sibling(
     spec: Arc<ModelSpec>,
     catalogue: &Catalogue,
@@ -204,6 +216,27 @@ mod tests {
         assert_eq!(r.targets.len(), 1);
         assert_eq!(r.targets[0].spec.id, "gpt-oss-120b");
         assert_eq!(r.targets[0].account.as_deref(), Some("me@example.com"));
+    }
+
+    #[test]
+    fn fast_prefers_the_measured_fastest() {
+        let mut r = resolve("fast", &cat(), &[], false).unwrap();
+        let static_order: Vec<String> = r.targets.iter().map(|t| t.spec.id.clone()).collect();
+        let slowest_first = static_order[0].clone();
+        let quick = static_order[1].clone();
+        order_by_latency(&mut r, |m| {
+            if m == quick {
+                Some(80)
+            } else if m == slowest_first {
+                Some(900)
+            } else {
+                None
+            }
+        });
+        let ids: Vec<&str> = r.targets.iter().map(|t| t.spec.id.as_str()).collect();
+        assert_eq!(ids[0], quick);
+        assert_eq!(ids[1], slowest_first);
+        assert_eq!(ids[2], static_order[2]);
     }
 
     #[test]

@@ -7,5 +7,6 @@ mod proxy {
     pub mod faults;
     pub mod fixtures;
     pub mod openai;
+    pub mod routing;
     pub mod support;
 }

@@ -23,9 +23,20 @@ use crate::events::{Bus, ProxyEvent};
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum SkipReason {
     Disabled,
-    NeedsLogin { detail: String },
-    Quarantined { detail: String },
-    Cooling { until: DateTime<Utc>, why: String },
+    NeedsLogin {
+        detail: String,
+    },
+    Quarantined {
+        detail: String,
+    },
+    Cooling {
+        until: DateTime<Utc>,
+        why: String,
+    },
+    /// The upstream's quota report says this model is used up on this account.
+    QuotaExhausted {
+        until: DateTime<Utc>,
+    },
 }
 
 impl std::fmt::Display for SkipReason {
@@ -37,6 +48,9 @@ impl std::fmt::Display for SkipReason {
             Self::Cooling { until, why } => {
                 write!(f, "cooling until {} ({why})", until.to_rfc3339())
             }
+            Self::QuotaExhausted { until } => {
+                write!(f, "quota exhausted until {}", until.to_rfc3339())
+            }
         }
     }
 }
@@ -46,6 +60,8 @@ pub struct Selection {
     /// Usable account ids, in preference order.
     pub usable: Vec<String>,
     pub skipped: Vec<(String, SkipReason)>,
+    /// Usable accounts whose concurrency limit is reached right now (ordered last in `usable`).
+    pub busy: Vec<String>,
 }
 
 impl Selection {
@@ -54,7 +70,9 @@ impl Selection {
         self.skipped
             .iter()
             .filter_map(|(_, r)| match r {
-                SkipReason::Cooling { until, .. } => Some(*until),
+                SkipReason::Cooling { until, .. } | SkipReason::QuotaExhausted { until } => {
+                    Some(*until)
+                }
                 _ => None,
             })
             .min()
@@ -177,6 +195,43 @@ impl AccountPool {
     /// Which accounts may serve `model` now, in order (optionally only `only`), and why the
     /// others may not.
     pub fn select(&self, model: &str, only: Option<&str>, now: DateTime<Utc>) -> Selection {
+        self.select_model(model, model, only, now)
+    }
+
+    /// `select` for a catalogue model: cooldowns are kept per public id, quota per upstream id.
+    /// Accounts at their concurrency limit come last.
+    pub fn select_model(
+        &self,
+        model: &str,
+        upstream: &str,
+        only: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Selection {
+        let mut selection = self.select_inner(model, upstream, only, now);
+        let runtime = self.runtime.lock().expect("runtime map poisoned");
+        let busy: Vec<String> = selection
+            .usable
+            .iter()
+            .filter(|id| {
+                runtime
+                    .get(*id)
+                    .and_then(|r| r.concurrency.as_ref())
+                    .is_some_and(|s| s.available_permits() == 0)
+            })
+            .cloned()
+            .collect();
+        selection.usable.sort_by_key(|id| busy.contains(id));
+        selection.busy = busy;
+        selection
+    }
+
+    fn select_inner(
+        &self,
+        model: &str,
+        upstream: &str,
+        only: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Selection {
         let state = self.lock();
         let mut selection = Selection::default();
         for account in &state.accounts {
@@ -199,6 +254,13 @@ impl AccountPool {
                     .map(|c| SkipReason::Cooling {
                         until: c.until,
                         why: c.reason.clone(),
+                    })
+                    .or_else(|| {
+                        account
+                            .quota
+                            .get(upstream)
+                            .and_then(|q| q.exhausted_until(now))
+                            .map(|until| SkipReason::QuotaExhausted { until })
                     })
             };
             match reason {
@@ -310,6 +372,22 @@ impl AccountPool {
         self.bus.emit(ProxyEvent::AccountUpdated {
             account: id.into(),
             status: "quarantined".into(),
+        });
+    }
+
+    /// Stores the upstream's latest quota report for the account.
+    pub fn set_quota(
+        &self,
+        id: &str,
+        quota: std::collections::BTreeMap<String, super::ModelQuota>,
+    ) {
+        self.update(id, |a| {
+            a.quota = quota;
+            a.quota_fetched_at = Some(Utc::now());
+        });
+        self.bus.emit(ProxyEvent::AccountUpdated {
+            account: id.into(),
+            status: "quota".into(),
         });
     }
 

@@ -1,10 +1,13 @@
 //! One stored account and the accounts file format. Token fields never appear in `Debug`.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
+
+use super::quota::ModelQuota;
 
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccountRecord {
@@ -31,6 +34,11 @@ pub struct AccountRecord {
     pub quarantined: Option<String>,
     #[serde(default)]
     pub cooldowns: Vec<Cooldown>,
+    /// The upstream's last quota report, by upstream model id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub quota: BTreeMap<String, ModelQuota>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota_fetched_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -86,6 +94,8 @@ impl AccountRecord {
             needs_login: None,
             quarantined: None,
             cooldowns: Vec::new(),
+            quota: BTreeMap::new(),
+            quota_fetched_at: None,
             created_at: now,
         }
     }

@@ -49,23 +49,36 @@ impl Core {
     pub async fn open(&self, req: &ChatRequest, id: RequestId) -> Result<Opened, ErrorInfo> {
         let route = self.route(req)?;
         let mut last_error: Option<ErrorInfo> = None;
-        let mut skipped: Vec<SkipReason> = Vec::new();
+        let mut skipped: Vec<(String, SkipReason)> = Vec::new();
         let mut attempt = 0;
         for target in &route.targets {
-            let selection =
-                self.accounts()
-                    .select(&target.spec.id, target.account.as_deref(), Utc::now());
-            skipped.extend(selection.skipped.iter().map(|(_, r)| r.clone()));
+            let selection = self.accounts().select_model(
+                &target.spec.id,
+                &target.spec.upstream,
+                target.account.as_deref(),
+                Utc::now(),
+            );
+            skipped.extend(
+                selection
+                    .skipped
+                    .iter()
+                    .map(|(account, r)| (format!("{account} for {}", target.spec.id), r.clone())),
+            );
             for account in &selection.usable {
                 attempt += 1;
-                match self.attempt(req, &target.spec, account, id, attempt).await {
+                match self
+                    .attempt(req, &target.spec, account, id, attempt, &skipped)
+                    .await
+                {
                     Attempt::Served(opened) => return Ok(opened),
                     Attempt::Stop(e) => return Err(e),
                     Attempt::Next(e) => last_error = Some(e),
                 }
             }
         }
-        Err(last_error.unwrap_or_else(|| nobody_can_serve(&route.requested, &skipped)))
+        self.capture_unserved(id, &skipped);
+        let reasons: Vec<SkipReason> = skipped.into_iter().map(|(_, r)| r).collect();
+        Err(last_error.unwrap_or_else(|| nobody_can_serve(&route.requested, &reasons)))
     }
 
     async fn attempt(
@@ -75,8 +88,10 @@ impl Core {
         account: &str,
         id: RequestId,
         attempt: u32,
+        skipped: &[(String, SkipReason)],
     ) -> Attempt {
         let slot = self.accounts().acquire(account).await;
+        let started = std::time::Instant::now();
         let mut token = match self.token(account, false).await {
             Ok(t) => t,
             Err(e) => return Attempt::Next(e),
@@ -86,6 +101,7 @@ impl Core {
             Err(e) => return Attempt::Next(e),
         };
         let (mut refreshed, mut rediscovered, mut empty_retried) = (false, false, false);
+        let mut waited_briefly = false;
         let request_id = format!("agent-{}", uuid::Uuid::new_v4());
         let session = session_id(req);
         loop {
@@ -106,7 +122,7 @@ impl Core {
                     Err(e) => return Attempt::Stop(e),
                 }
             };
-            self.capture_attempt(id, attempt, account, spec, &plan);
+            self.capture_attempt(id, attempt, account, spec, &plan, skipped);
             self.bus().emit(ProxyEvent::RequestRouted {
                 id,
                 model_routed: spec.id.as_str().into(),
@@ -123,6 +139,9 @@ impl Core {
                     let collector = self.capture().collector(id, Stage::UpstreamEvents);
                     match self.first_events(chunks, decoder, collector).await {
                         First::Events(first, chunks, decoder, collector, finished) => {
+                            let ttft =
+                                u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+                            self.latency().record(&spec.id, ttft);
                             return Attempt::Served(Opened {
                                 first,
                                 rest: continue_stream(
@@ -179,10 +198,27 @@ impl Core {
                         Err(e) => return Attempt::Next(e),
                     }
                 }
+                // A short rate limit: wait it out once on the same account before moving on.
+                FailureKind::RateLimited | FailureKind::Transient
+                    if !waited_briefly
+                        && failure.retry_after.is_none_or(|d| d <= SHORT_RATE_LIMIT) =>
+                {
+                    waited_briefly = true;
+                    let wait = failure.retry_after.unwrap_or(SHORT_RATE_LIMIT / 3);
+                    tracing::debug!(
+                        account,
+                        wait_ms = wait.as_millis(),
+                        "short rate limit; retrying the same account"
+                    );
+                    tokio::time::sleep(wait + std::time::Duration::from_millis(200)).await;
+                }
                 FailureKind::QuotaExhausted
                 | FailureKind::RateLimited
                 | FailureKind::Capacity
                 | FailureKind::Transient => {
+                    if failure.kind == FailureKind::QuotaExhausted {
+                        self.refresh_quota_soon(account);
+                    }
                     let until = cooldown_until(&failure, Utc::now());
                     let reason = failure
                         .reason
@@ -259,12 +295,14 @@ impl Core {
         account: &str,
         spec: &ModelSpec,
         plan: &UpstreamPlan,
+        skipped: &[(String, SkipReason)],
     ) {
         if !self.capture().is_enabled() {
             return;
         }
         let record = serde_json::json!({
             "attempt": attempt,
+            "skipped": skipped_json(skipped),
             "account": account,
             "model": spec.id,
             "upstream_model": plan.upstream_model,
@@ -273,6 +311,19 @@ impl Core {
             "notes": plan.notes,
             "body": plan.body,
         });
+        if let Ok(bytes) = serde_json::to_vec(&record) {
+            self.capture()
+                .record(id, Stage::UpstreamRequest, bytes.into());
+        }
+    }
+
+    /// When no account was tried, the routing decision is still worth keeping.
+    fn capture_unserved(&self, id: RequestId, skipped: &[(String, SkipReason)]) {
+        if !self.capture().is_enabled() {
+            return;
+        }
+        let record =
+            serde_json::json!({ "attempt": 0, "skipped": skipped_json(skipped), "body": null });
         if let Ok(bytes) = serde_json::to_vec(&record) {
             self.capture()
                 .record(id, Stage::UpstreamRequest, bytes.into());
@@ -338,9 +389,12 @@ impl Core {
         let Some(target) = route.targets.first() else {
             return Ok(estimate);
         };
-        let selection =
-            self.accounts()
-                .select(&target.spec.id, target.account.as_deref(), Utc::now());
+        let selection = self.accounts().select_model(
+            &target.spec.id,
+            &target.spec.upstream,
+            target.account.as_deref(),
+            Utc::now(),
+        );
         let Some(account) = selection.usable.first() else {
             return Ok(estimate);
         };
@@ -383,6 +437,16 @@ pub(super) fn collect_chunk(collector: Option<&mut Collector>, value: &serde_jso
     }
 }
 
+/// A rate limit this short is waited out on the same account once.
+const SHORT_RATE_LIMIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+fn skipped_json(skipped: &[(String, SkipReason)]) -> serde_json::Value {
+    skipped
+        .iter()
+        .map(|(who, why)| serde_json::json!({ "candidate": who, "why": why.to_string() }))
+        .collect()
+}
+
 fn decode_failure(e: DecodeError) -> First {
     match e {
         DecodeError::VersionRejected { message } => {
@@ -422,7 +486,9 @@ fn nobody_can_serve(requested: &str, skipped: &[SkipReason]) -> ErrorInfo {
     let earliest = skipped
         .iter()
         .filter_map(|r| match r {
-            SkipReason::Cooling { until, .. } => Some(*until),
+            SkipReason::Cooling { until, .. } | SkipReason::QuotaExhausted { until } => {
+                Some(*until)
+            }
             _ => None,
         })
         .min();
@@ -433,6 +499,7 @@ fn nobody_can_serve(requested: &str, skipped: &[SkipReason]) -> ErrorInfo {
             .iter()
             .find_map(|r| match r {
                 SkipReason::Cooling { why, .. } => Some(why.as_str()),
+                SkipReason::QuotaExhausted { .. } => Some("quota exhausted"),
                 _ => None,
             })
             .unwrap_or("rate limited");
@@ -468,7 +535,7 @@ fn nobody_can_serve(requested: &str, skipped: &[SkipReason]) -> ErrorInfo {
     )
 }
 
-pub(crate) fn human_duration(secs: u64) -> String {
+pub fn human_duration(secs: u64) -> String {
     let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
     match (h, m) {
         (0, 0) => format!("{s}s"),
