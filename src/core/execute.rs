@@ -58,6 +58,8 @@ impl Core {
                 target.account.as_deref(),
                 Utc::now(),
             );
+                        let mut selection = selection;
+            self.apply_account_order(&target.spec.id, &mut selection.usable);
             skipped.extend(
                 selection
                     .skipped
@@ -315,6 +317,21 @@ impl Core {
             self.capture()
                 .record(id, Stage::UpstreamRequest, bytes.into());
         }
+    }
+
+        /// Puts the accounts configured for `model` (`[models.account_order]`) first, in that order.
+    fn apply_account_order(&self, model: &str, usable: &mut [String]) {
+        let Some(order) = self.config().models.account_order.get(model) else {
+            return;
+        };
+        let snapshot = self.accounts().snapshot();
+        let rank = |id: &String| {
+            order
+                .iter()
+                .position(|key| snapshot.iter().any(|a| &a.id == id && a.matches(key)))
+                .unwrap_or(usize::MAX)
+        };
+        usable.sort_by_key(rank);
     }
 
     /// When no account was tried, the routing decision is still worth keeping.
