@@ -125,14 +125,27 @@ impl RequestGuard {
         if self.finished {
             return;
         }
-        self.finished = true;
+                self.finished = true;
+        let duration_ms = elapsed_ms(self.started);
+        tracing::info!(
+            target: "anti_api_tui::access",
+            id = %self.id,
+            status,
+            outcome = ?outcome,
+            duration_ms,
+            ttft_ms = self.ttft_ms,
+            input_tokens = self.usage.input_tokens,
+            output_tokens = self.usage.output_tokens,
+            error = error.unwrap_or(""),
+            "request finished"
+        );
         self.bus.emit(ProxyEvent::RequestFinished {
             id: self.id,
             outcome,
             status,
             usage: self.usage,
             ttft_ms: self.ttft_ms,
-            duration_ms: elapsed_ms(self.started),
+                        duration_ms,
             error: error.map(Into::into),
         });
     }

@@ -1,17 +1,45 @@
 //! `GET /v1/models` (the catalogue plus routing entries, in a shape both SDK families read) and
 //! `GET /health`.
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse as _, Response};
 use serde_json::{Value, json};
 
+use super::error_response;
 use crate::core::Core;
+use crate::translate::ir::{ApiFormat, ErrorInfo, ErrorKind};
 use crate::routing::all_flows;
 
 /// A fixed creation date for catalogue entries (the upstream does not say).
 const CREATED: i64 = 1_763_942_400; // 2025-11-24T00:00:00Z
 
+/// `GET /v1/models/{id}`: one entry of the list, or a 404 naming what exists.
+pub async fn one(State(core): State<Core>, Path(id): Path<String>) -> Response {
+    let list = model_entries(&core);
+    match list.into_iter().find(|m| m["id"] == id.as_str()) {
+        Some(entry) => axum::Json(entry).into_response(),
+        None => {
+            let error = ErrorInfo::new(404, ErrorKind::NotFound, format!("no model named '{id}' (see GET /v1/models)"));
+            error_response(ApiFormat::OpenAi, &error)
+        }
+    }
+}
+
 pub async fn list(State(core): State<Core>) -> Response {
+    let data = model_entries(&core);
+    let first = data.first().and_then(|d| d.get("id")).cloned();
+    let last = data.last().and_then(|d| d.get("id")).cloned();
+    axum::Json(json!({
+        "object": "list",
+        "data": data,
+        "has_more": false,
+        "first_id": first,
+        "last_id": last,
+    }))
+    .into_response()
+}
+
+fn model_entries(core: &Core) -> Vec<Value> {
     let catalogue = core.catalogue();
     let created_at = chrono::DateTime::from_timestamp(CREATED, 0)
         .unwrap_or_default()
@@ -41,16 +69,7 @@ pub async fn list(State(core): State<Core>) -> Response {
             ));
         }
     }
-    let first = data.first().and_then(|d| d.get("id")).cloned();
-    let last = data.last().and_then(|d| d.get("id")).cloned();
-    axum::Json(json!({
-        "object": "list",
-        "data": data,
-        "has_more": false,
-        "first_id": first,
-        "last_id": last,
-    }))
-    .into_response()
+    data
 }
 
 pub async fn health(State(core): State<Core>) -> Response {

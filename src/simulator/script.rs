@@ -130,7 +130,15 @@ pub(crate) fn reply(model: &str, request: &Value, turn: &UserTurn, call_number: 
     }
     let d = &turn.directives;
     let text_refs: Vec<&str> = turn.texts.iter().map(String::as_str).collect();
-    let call = if turn.tool_results.is_empty() && !tools::declared(request).is_empty() {
+        // `toolConfig.functionCallingConfig.mode: NONE` forbids calls, as upstream.
+    let calls_allowed = request
+        .pointer("/toolConfig/functionCallingConfig/mode")
+        .and_then(serde_json::Value::as_str)
+        != Some("NONE");
+    let call = if calls_allowed
+        && turn.tool_results.is_empty()
+        && !tools::declared(request).is_empty()
+    {
         d.tool
             .clone()
             .or_else(|| tools::choose(request, &text_refs))

@@ -163,7 +163,9 @@ pub enum StopReason {
 impl StopReason {
     pub fn anthropic(self) -> &'static str {
         match self {
-            Self::EndTurn | Self::ContentFilter => "end_turn",
+                        Self::EndTurn => "end_turn",
+            // Anthropic's own name for an answer stopped by a safety filter.
+            Self::ContentFilter => "refusal",
             Self::MaxTokens => "max_tokens",
             Self::StopSequence => "stop_sequence",
             Self::ToolUse => "tool_use",
@@ -434,6 +436,7 @@ mod tests {
         assert_eq!(StopReason::MaxTokens.openai(), "length");
         assert_eq!(StopReason::MaxTokens.anthropic(), "max_tokens");
         assert_eq!(StopReason::ToolUse.openai(), "tool_calls");
-        assert_eq!(StopReason::ContentFilter.openai(), "content_filter");
+                assert_eq!(StopReason::ContentFilter.openai(), "content_filter");
+        assert_eq!(StopReason::ContentFilter.anthropic(), "refusal");
     }
 }

@@ -90,7 +90,7 @@ fn stop_reasons_render_in_anthropic_terms() {
         (StopReason::MaxTokens, "max_tokens"),
         (StopReason::StopSequence, "stop_sequence"),
         (StopReason::ToolUse, "tool_use"),
-        (StopReason::ContentFilter, "end_turn"),
+        (StopReason::ContentFilter, "refusal"),
     ] {
         let resp = ChatResponse {
             stop_reason: reason,
