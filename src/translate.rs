@@ -6,3 +6,4 @@ pub mod antigravity;
 pub mod ir;
 pub mod openai;
 pub mod schema;
+pub mod wire_checks;

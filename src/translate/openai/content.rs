@@ -1,16 +1,8 @@
 //! Chat Completions message content (a string or typed parts) → IR blocks, including image URL validation.
 
-use base64::Engine;
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-
 use super::wire::{RawImageUrl, RawPart, StrOr};
 use crate::translate::ir::{Block, ErrorInfo, ImageSource};
-
-/// Standard alphabet, padding optional: clients differ on padding and the bytes are the same.
-const BASE64: GeneralPurpose = GeneralPurpose::new(
-    &base64::alphabet::STANDARD,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
+use crate::translate::wire_checks::check_base64;
 
 /// Which part types a message role may carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,8 +120,7 @@ fn data_url(rest: &str, path: &str) -> Result<ImageSource, ErrorInfo> {
     if data.is_empty() {
         return Err(ErrorInfo::invalid(path, "the image data is empty"));
     }
-    BASE64
-        .decode(data.as_bytes())
+    check_base64(&data)
         .map_err(|e| ErrorInfo::invalid(path, format!("invalid base64 image data: {e}")))?;
     Ok(ImageSource::Base64 { media_type, data })
 }

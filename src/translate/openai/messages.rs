@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 use super::content::{Allow, content_blocks, texts};
 use super::wire::{RawFunctionCall, RawMessage, RawPart, RawToolCall, StrOr};
 use crate::translate::ir::{Block, ErrorInfo, Message, Role, ToolResultContent};
+use crate::translate::wire_checks::json_kind;
 
 /// Converts the request's messages into leading system parts and the conversation.
 pub(super) fn convert(raw: Vec<RawMessage>) -> Result<(Vec<String>, Vec<Message>), ErrorInfo> {
@@ -226,16 +227,5 @@ fn arguments_object(arguments: Option<&str>, path: &str) -> Result<Value, ErrorI
             format!("must be a JSON object, got {}", json_kind(&other)),
         )),
         Err(e) => Err(ErrorInfo::invalid(path, format!("invalid JSON: {e}"))),
-    }
-}
-
-fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }

@@ -5,14 +5,13 @@ use std::collections::HashSet;
 use std::fmt;
 use std::marker::PhantomData;
 
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use base64::{Engine as _, alphabet};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde_json::Value;
 
 use super::typed_at;
 use crate::translate::ir::{Block, ErrorInfo, ImageSource, Role, ToolResultContent};
+use crate::translate::wire_checks::{check_base64, json_kind};
 
 /// Content that is either a plain string or an array of blocks. Hand-written so that
 /// `serde_path_to_error` still sees array indexes (an untagged enum would lose them).
@@ -335,35 +334,5 @@ fn image_source(source: WireImageSource, block_path: &str) -> Result<ImageSource
             &format!("{path}.type"),
             format!("unsupported image source type '{other}' (expected base64 or url)"),
         )),
-    }
-}
-
-/// Checks that `data` is valid base64 without allocating a copy of the decoded image: chunks
-/// of 4096 characters are whole base64 quanta, so each decodes on its own.
-fn check_base64(data: &str) -> Result<(), String> {
-    const ENGINE: GeneralPurpose = GeneralPurpose::new(
-        &alphabet::STANDARD,
-        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-    );
-    if data.is_empty() {
-        return Err("must not be empty".to_owned());
-    }
-    let mut buf = [0u8; 3072];
-    for chunk in data.as_bytes().chunks(4096) {
-        ENGINE
-            .decode_slice(chunk, &mut buf)
-            .map_err(|_| "not valid base64".to_owned())?;
-    }
-    Ok(())
-}
-
-fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
