@@ -1,7 +1,8 @@
 //! Google OAuth: token refresh, code exchange and userinfo against the configured endpoints.
-//! (Interactive login flows build on these.)
+//! The interactive login flows (browser with PKCE, device grant) live in `login`.
 
 mod google;
+pub mod login;
 
 pub(crate) use google::describe_transport;
 pub use google::{GoogleAuth, RefreshError, TokenGrant};

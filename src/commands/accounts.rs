@@ -2,62 +2,30 @@
 //! the refresh token with Google, reads the email and finds the Cloud Code project first.
 #![allow(clippy::print_stdout)] // a CLI command's output is its job
 
-use std::time::Duration;
-
 use chrono::Utc;
 use serde_json::json;
 
 use crate::accounts::{AccountPool, AccountRecord};
 use crate::auth::GoogleAuth;
+use crate::auth::login::{self, LoginContext};
 use crate::cli::{AccountsCommand, ServeArgs};
 use crate::events::Bus;
 use crate::paths::Paths;
 use crate::startup;
-use crate::upstream::{self, AntigravityClient};
 
 pub async fn run(paths: &Paths, command: &AccountsCommand) -> anyhow::Result<()> {
     let config = startup::load_config(paths, &ServeArgs::default())?;
     let pool = AccountPool::load(paths.accounts_file(), config.accounts.clone(), Bus::new())?;
     match command {
         AccountsCommand::Add { refresh_token } => {
-            let http =
-                upstream::http_client(Duration::from_secs(config.upstream.connect_timeout_s))?;
-            let auth = GoogleAuth::new(http.clone(), config.google.clone());
+            let ctx = LoginContext::new(&config, pool)?;
+            let auth = GoogleAuth::new(ctx.http.clone(), ctx.google.clone());
             let grant = auth.refresh(refresh_token.trim()).await?;
-            let email = auth.email(&grant.access_token).await?;
-            let client = AntigravityClient::new(
-                http,
-                config.upstream.endpoints.clone(),
-                config.user_agent(),
-                Duration::from_secs(config.upstream.stream_idle_timeout_s),
-                Duration::from_secs(config.upstream.response_timeout_s),
+            let added = login::complete(&ctx, grant, Some(refresh_token.trim())).await?;
+            println!(
+                "added account {} <{}> (project {})",
+                added.account_id, added.email, added.project
             );
-            let project = client
-                .discover_project(&grant.access_token)
-                .await
-                .map_err(|e| {
-                    anyhow::anyhow!("could not find the account's Cloud Code project: {e}")
-                })?;
-            let now = Utc::now();
-            let mut record = AccountRecord::new(
-                &email,
-                grant
-                    .refresh_token
-                    .as_deref()
-                    .unwrap_or(refresh_token.trim()),
-                now,
-            );
-            record.access_token = Some(grant.access_token);
-            record.expires_at = Some(
-                now + chrono::Duration::seconds(
-                    i64::try_from(grant.expires_in.unwrap_or(3599)).unwrap_or(3599),
-                ),
-            );
-            record.project = Some(project.project.clone());
-            record.tier = project.tier;
-            let id = record.id.clone();
-            pool.upsert(record)?;
-            println!("added account {id} <{email}> (project {})", project.project);
         }
         AccountsCommand::List { json } => {
             let now = Utc::now();
