@@ -41,6 +41,7 @@ pub fn clean_schema(schema: &Value) -> (Value, Vec<String>) {
         root: schema,
         changes: Vec::new(),
         stack: Vec::new(),
+        inlined: 0,
     };
     let mut out = if schema.is_object() {
         cleaner.node(schema, "")
@@ -68,7 +69,14 @@ struct Cleaner<'a> {
     changes: Vec<String>,
     /// `$ref`s being expanded on the path from the root to the current node (cycle protection).
     stack: Vec<String>,
+    /// References inlined so far; a hostile schema (a diamond of `$ref`s) would otherwise
+    /// expand exponentially.
+    inlined: usize,
 }
+
+/// How deep references may nest, and how many may be inlined in one schema.
+const MAX_REF_DEPTH: usize = 16;
+const MAX_REF_INLINES: usize = 256;
 
 fn join(path: &str, key: &str) -> String {
     if path.is_empty() {
@@ -124,6 +132,12 @@ impl Cleaner<'_> {
                     .next()
                     .unwrap_or(&reference)
                     .to_owned();
+                if self.stack.len() >= MAX_REF_DEPTH || self.inlined >= MAX_REF_INLINES {
+                    self.note(&at, &format!("reference {reference} cut (expansion limit)"));
+                    append_description(m, &format!("(see: {name})"));
+                    m.entry("type").or_insert_with(|| Value::from("object"));
+                    continue;
+                }
                 if self.stack.contains(&reference) {
                     self.note(&at, &format!("cyclic reference {reference} cut"));
                     append_description(m, &format!("(see: {name})"));
@@ -133,6 +147,7 @@ impl Cleaner<'_> {
                 if let Some(Value::Object(def)) = self.resolve(&reference) {
                     merge_into(m, def.clone());
                     self.stack.push(reference.clone());
+                    self.inlined += 1;
                     pushed += 1;
                     self.note(&at, &format!("inlined {reference}"));
                 } else {

@@ -32,8 +32,17 @@ fn parse(body: &[u8], require_max_tokens: bool) -> Result<ChatRequest, ErrorInfo
         ));
     }
     let mut de = serde_json::Deserializer::from_slice(body);
-    let wire: WireRequest =
-        serde_path_to_error::deserialize(&mut de).map_err(|e| path_error(None, e))?;
+    let wire: WireRequest = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        // serde_json calls a wrong-typed enum ("role": 1) a syntax error; when the body is
+        // well-formed JSON, name the field instead.
+        let misfiled = (e.inner().is_syntax() || e.inner().is_eof())
+            && serde_json::from_slice::<serde_json::Value>(body).is_ok();
+        if misfiled {
+            let field = e.path().to_string();
+            return ErrorInfo::invalid(&field, "has the wrong type or an unknown value");
+        }
+        path_error(None, e)
+    })?;
     de.end()
         .map_err(|e| ErrorInfo::invalid("body", format!("invalid JSON: {e}")))?;
     wire.into_ir(require_max_tokens)

@@ -343,3 +343,38 @@ fn claude_code_bash_schema() {
     assert_eq!(out["required"], json!(["command"]));
     assert_eq!(out["properties"]["timeout"]["type"], "number");
 }
+
+#[test]
+fn hostile_reference_graphs_are_bounded() {
+    // A diamond: each level refers to the next twice (2^40 expansions if unbounded).
+    let mut defs = serde_json::Map::new();
+    for i in 0..40 {
+        defs.insert(
+            format!("d{i}"),
+            json!({"type": "object", "properties": {
+                "a": {"$ref": format!("#/$defs/d{}", i + 1)},
+                "b": {"$ref": format!("#/$defs/d{}", i + 1)}
+            }}),
+        );
+    }
+    defs.insert("d40".into(), json!({"type": "string"}));
+    let schema =
+        json!({"type": "object", "properties": {"x": {"$ref": "#/$defs/d0"}}, "$defs": defs});
+    let started = std::time::Instant::now();
+    let (cleaned, changes) = clean_schema(&schema);
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    assert!(
+        changes.iter().any(|c| c.contains("expansion limit")),
+        "{changes:?}"
+    );
+    assert!(!cleaned.to_string().contains("$ref"));
+    // A long chain: depth is capped instead of recursing a thousand levels.
+    let mut defs = serde_json::Map::new();
+    for i in 0..1000 {
+        defs.insert(format!("c{i}"), json!({"type": "object", "properties": {"next": {"$ref": format!("#/$defs/c{}", i + 1)}}}));
+    }
+    let schema =
+        json!({"type": "object", "properties": {"x": {"$ref": "#/$defs/c0"}}, "$defs": defs});
+    let (_, changes) = clean_schema(&schema);
+    assert!(changes.iter().any(|c| c.contains("expansion limit")));
+}
