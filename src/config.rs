@@ -466,6 +466,21 @@ mod tests {
     }
 
     #[test]
+    fn history_section_parses_and_rejects_unknown_modes() {
+        let text = "[history]\ncapture = \"errors\"\nmax_body_kb = 64\nretention_days = 3\n";
+        let (c, w) = Config::parse(text).unwrap();
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(c.history.capture, CaptureMode::Errors);
+        assert_eq!((c.history.max_body_kb, c.history.retention_days), (64, 3));
+        assert_eq!(c.history.max_db_mb, 200);
+        assert_eq!(Config::default().history.capture, CaptureMode::All);
+        assert!(Config::parse("[history]\ncapture = \"some\"\n").is_err());
+        let bad = |k: &str| (k == "ANTI_API_HISTORY_CAPTURE").then(|| "most".to_string());
+        let err = Config::default().apply_env(bad).unwrap_err().to_string();
+        assert!(err.contains("all, errors or none"), "{err}");
+    }
+
+    #[test]
     fn secrets_are_redacted_in_debug() {
         let mut c = Config::default();
         c.server.api_key = Some("hunter2".into());

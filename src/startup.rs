@@ -13,6 +13,7 @@ use crate::core::Core;
 use crate::events::Bus;
 use crate::paths::Paths;
 use crate::simulator::{self, SimConfig, SimHandle};
+use crate::store::{self, HistoryOptions, HistoryStore};
 
 /// A running engine, not yet serving.
 pub struct Engine {
@@ -20,6 +21,9 @@ pub struct Engine {
     pub listener: TcpListener,
     /// The in-process simulator (demo mode only); dropping it keeps it running until shutdown.
     pub simulator: Option<SimHandle>,
+    /// The request history, recording from the bus; `None` when the file could not be opened
+    /// (the proxy then runs without history rather than not at all).
+    pub history: Option<HistoryStore>,
 }
 
 /// Loads `config.toml`, then the environment, then command-line flags; logs unknown keys.
@@ -89,11 +93,29 @@ pub async fn start(paths: &Paths, mut config: Config, demo: bool) -> anyhow::Res
     core.spawn_quota_refresher(std::time::Duration::from_secs(
         core.config().accounts.quota_refresh_s,
     ));
+    let history = open_history(paths, &core);
     Ok(Engine {
         core,
         listener,
         simulator,
+        history,
     })
+}
+
+/// Opens `DATA/history.sqlite3` and connects it to the bus and the capture hooks.
+fn open_history(paths: &Paths, core: &Core) -> Option<HistoryStore> {
+    let path = store::default_path(&paths.data_dir);
+    let options = HistoryOptions::from_config(&core.config().history);
+    match HistoryStore::open(&path, options) {
+        Ok(history) => {
+            core.set_capture(history.attach(core.bus()));
+            Some(history)
+        }
+        Err(e) => {
+            tracing::warn!("request history is off: {e:#}");
+            None
+        }
+    }
 }
 
 /// Every upstream URL pointed at the simulator.

@@ -1,0 +1,142 @@
+//! The row and body writes, one per bus event or captured body, applied inside the writer's
+//! batch transaction.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use rusqlite::{Connection, params};
+
+use super::{query, redact};
+use crate::capture::Captured;
+use crate::events::{Outcome, RequestId, RequestMeta};
+use crate::translate::ir::Usage;
+
+/// One change to apply in the next transaction.
+pub enum Op {
+    Started(Arc<RequestMeta>),
+    Routed {
+        id: RequestId,
+        model: Arc<str>,
+        account: Arc<str>,
+        attempt: u32,
+    },
+    FirstToken {
+        id: RequestId,
+        ttft_ms: u64,
+    },
+    Usage {
+        id: RequestId,
+        usage: Usage,
+    },
+    Tool {
+        id: RequestId,
+    },
+    Finished {
+        id: RequestId,
+        outcome: Outcome,
+        status: u16,
+        usage: Usage,
+        ttft_ms: Option<u64>,
+        duration_ms: u64,
+        error: Option<Arc<str>>,
+    },
+    Body(Captured),
+}
+
+pub fn apply(conn: &Connection, op: Op) -> rusqlite::Result<()> {
+    match op {
+        Op::Started(meta) => {
+            conn.prepare_cached(
+                "INSERT INTO requests (id, at_ms, api, path, model, stream, user_agent, replay_of)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO NOTHING",
+            )?
+            .execute(params![
+                meta.id.to_string(),
+                meta.at.timestamp_millis(),
+                meta.api.as_str(),
+                meta.path,
+                meta.model_requested,
+                meta.stream,
+                meta.user_agent,
+                meta.replay_of.map(|r| r.to_string()),
+            ])?;
+        }
+        Op::Routed {
+            id,
+            model,
+            account,
+            attempt,
+        } => {
+            conn.prepare_cached(
+                "UPDATE requests SET model_routed = ?2, account = ?3, attempts = max(attempts, ?4)
+                 WHERE id = ?1",
+            )?
+            .execute(params![id.to_string(), &*model, &*account, attempt])?;
+        }
+        Op::FirstToken { id, ttft_ms } => {
+            conn.prepare_cached("UPDATE requests SET ttft_ms = ?2 WHERE id = ?1")?
+                .execute(params![id.to_string(), ttft_ms])?;
+        }
+        Op::Usage { id, usage } => update_usage(conn, id, usage)?,
+        Op::Tool { id } => {
+            conn.prepare_cached("UPDATE requests SET has_tool = 1 WHERE id = ?1")?
+                .execute([id.to_string()])?;
+        }
+        Op::Finished {
+            id,
+            outcome,
+            status,
+            usage,
+            ttft_ms,
+            duration_ms,
+            error,
+        } => {
+            update_usage(conn, id, usage)?;
+            conn.prepare_cached(
+                "UPDATE requests SET outcome = ?2, status = ?3, ttft_ms = coalesce(?4, ttft_ms),
+                    duration_ms = ?5, error = ?6 WHERE id = ?1",
+            )?
+            .execute(params![
+                id.to_string(),
+                query::outcome_str(outcome),
+                status,
+                ttft_ms,
+                duration_ms,
+                error.as_deref().map(redact::redact),
+            ])?;
+        }
+        Op::Body(captured) => {
+            let body = redact::redact(&String::from_utf8_lossy(&captured.body));
+            conn.prepare_cached(
+                "INSERT INTO bodies (request_id, stage, seq, at_ms, truncated, body)
+                 VALUES (?1, ?2, (SELECT coalesce(max(seq) + 1, 0) FROM bodies
+                                  WHERE request_id = ?1 AND stage = ?2), ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                captured.id.to_string(),
+                captured.stage.as_str(),
+                Utc::now().timestamp_millis(),
+                captured.truncated,
+                body,
+            ])?;
+        }
+    }
+    Ok(())
+}
+
+/// Token counts only grow during a request; a late zero never erases a known count.
+fn update_usage(conn: &Connection, id: RequestId, usage: Usage) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE requests SET input_tokens = max(input_tokens, ?2),
+            output_tokens = max(output_tokens, ?3), cached_tokens = max(cached_tokens, ?4),
+            thinking_tokens = max(thinking_tokens, ?5) WHERE id = ?1",
+    )?
+    .execute(params![
+        id.to_string(),
+        usage.input_tokens,
+        usage.output_tokens,
+        usage.cached_input_tokens,
+        usage.thinking_tokens,
+    ])?;
+    Ok(())
+}
