@@ -60,7 +60,7 @@ pub fn init(log_dir: &Path, output: LogOutput) -> anyhow::Result<WorkerGuard> {
         LogOutput::Stderr => (
             Some(
                 tracing_subscriber::fmt::layer()
-                                        .with_writer(std::io::stderr)
+                    .with_writer(std::io::stderr)
                     .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
                     .with_target(false)
                     .with_filter(filter()),

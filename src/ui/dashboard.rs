@@ -1,0 +1,152 @@
+//! The Dashboard: server status, request rate, latency and error sparklines, accounts with
+//! their cooldowns and reset countdowns, and quota errors as they happen.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Sparkline};
+
+use super::{theme, widgets};
+use crate::app::state::AppState;
+use crate::app::stats::mean_latency;
+
+pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
+    let [graphs, lower] = Layout::vertical([Constraint::Length(9), Constraint::Min(3)]).areas(area);
+    render_graphs(frame, graphs, state);
+    let [accounts, alerts] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(lower);
+    render_accounts(frame, accounts, state);
+    render_alerts(frame, alerts, state);
+}
+
+fn render_graphs(frame: &mut Frame, area: Rect, state: &AppState) {
+    let traffic = &state.stats;
+    let [server_area, rate, latency] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Length(3),
+        Constraint::Length(3),
+    ])
+    .areas(area);
+    let server = match (&state.server.stopped, state.server.listen) {
+        (Some(reason), _) => Span::styled(format!("stopped: {reason}"), theme::BAD),
+        (None, Some(addr)) => Span::styled(format!("serving on http://{addr}"), theme::OK),
+        (None, None) => Span::styled("starting", theme::WARN),
+    };
+    let error_rate = traffic.error_rate(state.now);
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            server,
+            Span::raw(format!(
+                "   {} requests, {} failed · errors last minute {:.0}% · {} live",
+                traffic.total_requests, traffic.total_errors, error_rate, traffic.in_flight
+            )),
+        ]))
+        .block(Block::default().borders(Borders::ALL).title(" server ")),
+        server_area,
+    );
+    let width = usize::from(area.width.saturating_sub(2)).max(1);
+    let requests = traffic.series(state.now, width.min(120), |b| b.requests);
+    frame.render_widget(
+        Sparkline::default().data(&requests).style(theme::OK).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(format!(" requests/s (now {:.1}) ", traffic.rate(state.now))),
+        ),
+        rate,
+    );
+    let latencies = traffic.series(state.now, width.min(120), mean_latency);
+    let last = latencies.iter().rev().find(|&&l| l > 0).copied();
+    frame.render_widget(
+        Sparkline::default()
+            .data(&latencies)
+            .style(theme::LIVE)
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(format!(" mean latency (last {}) ", widgets::millis(last))),
+            ),
+        latency,
+    );
+}
+
+fn render_accounts(frame: &mut Frame, area: Rect, state: &AppState) {
+    let mut lines = Vec::new();
+    if state.accounts.is_empty() {
+        lines.push(Line::styled(
+            "no account: press 4, then a to log in",
+            theme::WARN,
+        ));
+    }
+    for account in &state.accounts {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("{:<11}", account.status),
+                theme::account_status(&account.status),
+            ),
+            Span::raw(widgets::fit(&account.email, 28)),
+        ]));
+        if let Some(detail) = &account.detail {
+            lines.push(Line::styled(
+                format!("   {}", widgets::fit(detail, 60)),
+                theme::DIM,
+            ));
+        }
+        for cooldown in &account.cooldowns {
+            lines.push(Line::from(vec![
+                Span::raw(format!("   {} ", cooldown.model)),
+                Span::styled(
+                    format!(
+                        "resets in {}",
+                        widgets::countdown(cooldown.until, state.now)
+                    ),
+                    theme::WARN,
+                ),
+                Span::styled(format!(" ({})", cooldown.reason), theme::DIM),
+            ]));
+        }
+    }
+    frame.render_widget(
+        Paragraph::new(lines).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(" accounts · cooldowns "),
+        ),
+        area,
+    );
+}
+
+fn render_alerts(frame: &mut Frame, area: Rect, state: &AppState) {
+    let mut lines = Vec::new();
+    if state.alerts.is_empty() {
+        lines.push(Line::styled("no quota or rate-limit errors", theme::DIM));
+    }
+    for alert in &state.alerts {
+        let until = alert
+            .until
+            .map(|u| {
+                format!(
+                    " until {} ({})",
+                    widgets::clock(u, state),
+                    widgets::countdown(u, state.now)
+                )
+            })
+            .unwrap_or_default();
+        lines.push(Line::from(vec![
+            Span::styled(format!("{} ", widgets::clock(alert.at, state)), theme::DIM),
+            Span::styled(format!("{} ", alert.model), theme::BAD),
+            Span::raw(format!("{}{until}", alert.account)),
+        ]));
+        lines.push(Line::styled(
+            format!("   {}", widgets::fit(&alert.reason, 70)),
+            theme::DIM,
+        ));
+    }
+    frame.render_widget(
+        Paragraph::new(lines).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(" quota errors "),
+        ),
+        area,
+    );
+}
