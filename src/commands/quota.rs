@@ -92,7 +92,11 @@ pub fn run(paths: &Paths, as_json: bool) -> anyhow::Result<()> {
 }
 
 fn bar(fraction: f64) -> String {
-    let filled = (fraction.clamp(0.0, 1.0) * 10.0).round() as usize;
+        // Ten cells; the clamp keeps the count within 0..=10.
+    let filled = [0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.95]
+        .iter()
+        .filter(|step| fraction >= **step)
+        .count();
     format!("[{}{}]", "#".repeat(filled), ".".repeat(10 - filled))
 }
 

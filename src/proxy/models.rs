@@ -16,12 +16,9 @@ const CREATED: i64 = 1_763_942_400; // 2025-11-24T00:00:00Z
 /// `GET /v1/models/{id}`: one entry of the list, or a 404 naming what exists.
 pub async fn one(State(core): State<Core>, Path(id): Path<String>) -> Response {
     let list = model_entries(&core);
-    match list.into_iter().find(|m| m["id"] == id.as_str()) {
-        Some(entry) => axum::Json(entry).into_response(),
-        None => {
-            let error = ErrorInfo::new(404, ErrorKind::NotFound, format!("no model named '{id}' (see GET /v1/models)"));
-            error_response(ApiFormat::OpenAi, &error)
-        }
+    if let Some(entry) = list.into_iter().find(|m| m["id"] == id.as_str()) { axum::Json(entry).into_response() } else {
+        let error = ErrorInfo::new(404, ErrorKind::NotFound, format!("no model named '{id}' (see GET /v1/models)"));
+        error_response(ApiFormat::OpenAi, &error)
     }
 }
 
