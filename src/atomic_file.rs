@@ -25,6 +25,7 @@ pub fn write(path: &Path, bytes: &[u8], visibility: Visibility) -> anyhow::Resul
         .file_name()
         .with_context(|| format!("{} has no file name", path.display()))?
         .to_string_lossy();
+    remove_stale_temps(dir, &file_name);
     let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
     let result = (|| -> anyhow::Result<()> {
         let mut file = open_new(&tmp, visibility)?;
@@ -37,6 +38,21 @@ pub fn write(path: &Path, bytes: &[u8], visibility: Visibility) -> anyhow::Resul
         let _ = fs::remove_file(&tmp);
     }
     result.with_context(|| format!("writing {}", path.display()))
+}
+
+/// Temp files another process left behind when it was killed mid-write (ours is made afresh).
+fn remove_stale_temps(dir: &Path, file_name: &str) {
+    let prefix = format!(".{file_name}.");
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(&prefix) && name.ends_with(".tmp") {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 pub fn create_dir(dir: &Path, visibility: Visibility) -> anyhow::Result<()> {
@@ -86,5 +102,10 @@ mod tests {
         }
         let leftovers: Vec<_> = fs::read_dir(path.parent().unwrap()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no temp files left behind");
+        // A temp file from a writer killed mid-write is cleaned up by the next write.
+        let stale = path.parent().unwrap().join(".secret.json.999999.tmp");
+        fs::write(&stale, b"half").unwrap();
+        write(&path, b"three", Visibility::Private).unwrap();
+        assert!(!stale.exists());
     }
 }

@@ -42,6 +42,7 @@ pub fn clean_schema(schema: &Value) -> (Value, Vec<String>) {
         changes: Vec::new(),
         stack: Vec::new(),
         inlined: 0,
+        depth: 0,
     };
     let mut out = if schema.is_object() {
         cleaner.node(schema, "")
@@ -69,6 +70,9 @@ struct Cleaner<'a> {
     changes: Vec<String>,
     /// `$ref`s being expanded on the path from the root to the current node (cycle protection).
     stack: Vec<String>,
+    /// How deep the node being cleaned sits; inlined references can nest far deeper than the
+    /// JSON the client sent, and each level is a stack frame.
+    depth: usize,
     /// References inlined so far; a hostile schema (a diamond of `$ref`s) would otherwise
     /// expand exponentially.
     inlined: usize,
@@ -77,6 +81,8 @@ struct Cleaner<'a> {
 /// How deep references may nest, and how many may be inlined in one schema.
 const MAX_REF_DEPTH: usize = 16;
 const MAX_REF_INLINES: usize = 256;
+/// Schemas nested deeper than this are cut to a plain object (no real tool needs more).
+const MAX_NODE_DEPTH: usize = 48;
 
 fn join(path: &str, key: &str) -> String {
     if path.is_empty() {
@@ -98,6 +104,19 @@ impl Cleaner<'_> {
             self.note(path, &format!("non-object schema {value} replaced by {{}}"));
             return Map::new();
         };
+        if self.depth >= MAX_NODE_DEPTH {
+            self.note(path, "nesting cut (too deep)");
+            let mut cut = Map::new();
+            cut.insert("type".into(), Value::from("object"));
+            return cut;
+        }
+        self.depth += 1;
+        let cleaned = self.node_within_depth(obj, path);
+        self.depth -= 1;
+        cleaned
+    }
+
+    fn node_within_depth(&mut self, obj: &Map<String, Value>, path: &str) -> Map<String, Value> {
         let mut m = obj.clone();
         let pushed = self.expand(&mut m, path);
         self.flatten_unions(&mut m, path);
