@@ -169,7 +169,7 @@ impl Default for AccountsConfig {
 pub struct ModelsConfig {
     /// Extra names for catalogue models, e.g. `"gpt-4o" = "gemini-3-flash"`.
     pub aliases: BTreeMap<String, String>,
-        /// Where unknown ids of a known family go (`claude-opus-*` → `opus`, …).
+    /// Where unknown ids of a known family go (`claude-opus-*` → `opus`, …).
     pub defaults: FamilyDefaults,
     /// Account order per model id (ids or emails); unlisted accounts follow, in file order.
     pub account_order: BTreeMap<String, Vec<String>>,
@@ -385,7 +385,7 @@ fn unknown_keys(
                     (a, b) => {
                         let reference = b.or(a).expect("one side is Some");
                         // Maps with free-form keys (aliases) have nothing to check below them.
-                                                if path != "models.aliases" && path != "models.account_order" {
+                        if path != "models.aliases" && path != "models.account_order" {
                             unknown_keys(value, reference, reference, &path, out);
                         }
                     }

@@ -284,9 +284,10 @@ fn parse_test(key: &str, op: &str, value: &str) -> Result<Test, String> {
 fn parse_status(value: &str) -> Result<Test, String> {
     let v = value.to_ascii_lowercase();
     if let Some(class) = v.strip_suffix("xx").and_then(|d| d.parse::<u16>().ok())
-        && (1..=5).contains(&class) {
-            return Ok(Test::StatusClass(class));
-        }
+        && (1..=5).contains(&class)
+    {
+        return Ok(Test::StatusClass(class));
+    }
     match v.parse::<u16>() {
         Ok(code) if (100..=599).contains(&code) => Ok(Test::Status(code)),
         _ => Err("status is a code like 429 or a class like 4xx".into()),

@@ -36,7 +36,7 @@ pub fn router(core: Core) -> Router {
         .route("/v1/messages", post(chat::messages))
         .route("/messages", post(chat::messages))
         .route("/v1/messages/count_tokens", post(chat::count_tokens))
-                .route("/v1/models", get(models::list))
+        .route("/v1/models", get(models::list))
         .route("/v1/models/{id}", get(models::one))
         .route("/models", get(models::list))
         .route("/health", get(models::health))

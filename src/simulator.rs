@@ -1,4 +1,5 @@
-//! An in-process fake Google (OAuth + Cloud Code `v1internal`) for `--demo`, tests and benchmarks.
+//! An in-process fake Google (OAuth + Cloud Code `v1internal`, plus the public Gemini `v1beta`
+//! generate routes) for `--demo`, tests and benchmarks.
 //!
 //! It is deterministic, refuses what the real upstream refuses (so translation bugs show up in
 //! tests), and injects every documented failure on demand. Accounts are implicit: the refresh
@@ -11,6 +12,7 @@ mod faults;
 mod generate;
 mod models;
 mod oauth;
+mod public;
 mod script;
 mod sign;
 mod sse;
@@ -117,6 +119,8 @@ fn router(shared: Arc<Shared>) -> Router {
             post(generate::stream_generate),
         )
         .route("/v1internal:generateContent", post(generate::generate))
+        // Public Gemini (`v1beta`): `MODEL:generateContent` / `MODEL:streamGenerateContent`.
+        .route("/v1beta/models/{*rest}", post(public::models_call))
         .route("/__sim/faults", post(control::faults))
         .route("/__sim/stats", get(control::stats))
         .route("/__sim/revoke", post(control::revoke))

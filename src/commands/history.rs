@@ -199,9 +199,10 @@ fn table(
         );
         let _ = writeln!(out, "{}", line.trim_end());
         if row.outcome.is_some_and(|o| o != Outcome::Ok)
-            && let Some(error) = &row.error {
-                let _ = writeln!(out, "         ↳ {}", clip(error, 69));
-            }
+            && let Some(error) = &row.error
+        {
+            let _ = writeln!(out, "         ↳ {}", clip(error, 69));
+        }
     }
     out
 }

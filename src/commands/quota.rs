@@ -92,7 +92,7 @@ pub fn run(paths: &Paths, as_json: bool) -> anyhow::Result<()> {
 }
 
 fn bar(fraction: f64) -> String {
-        // Ten cells; the clamp keeps the count within 0..=10.
+    // Ten cells; the clamp keeps the count within 0..=10.
     let filled = [0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.95]
         .iter()
         .filter(|step| fraction >= **step)

@@ -11,13 +11,13 @@ use anyhow::{Context as _, bail};
 use futures::StreamExt as _;
 use serde_json::{Value, json};
 
-use crate::proxy::REPLAY_HEADER;
 use crate::capture::Stage;
 use crate::cli::{ReplayArgs, ServeArgs};
 use crate::commands::history::{open_reader, short_id};
 use crate::config::{CaptureMode, Config};
 use crate::events::RequestId;
 use crate::paths::Paths;
+use crate::proxy::REPLAY_HEADER;
 use crate::startup;
 use crate::store::{HistoryQuery, HistoryReader, Resolved};
 use crate::translate::ir::ApiFormat;

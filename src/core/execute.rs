@@ -58,7 +58,7 @@ impl Core {
                 target.account.as_deref(),
                 Utc::now(),
             );
-                        let mut selection = selection;
+            let mut selection = selection;
             self.apply_account_order(&target.spec.id, &mut selection.usable);
             skipped.extend(
                 selection
@@ -319,7 +319,7 @@ impl Core {
         }
     }
 
-        /// Puts the accounts configured for `model` (`[models.account_order]`) first, in that order.
+    /// Puts the accounts configured for `model` (`[models.account_order]`) first, in that order.
     fn apply_account_order(&self, model: &str, usable: &mut [String]) {
         let Some(order) = self.config().models.account_order.get(model) else {
             return;

@@ -125,7 +125,7 @@ impl RequestGuard {
         if self.finished {
             return;
         }
-                self.finished = true;
+        self.finished = true;
         let duration_ms = elapsed_ms(self.started);
         tracing::info!(
             target: "anti_api_tui::access",
@@ -145,7 +145,7 @@ impl RequestGuard {
             status,
             usage: self.usage,
             ttft_ms: self.ttft_ms,
-                        duration_ms,
+            duration_ms,
             error: error.map(Into::into),
         });
     }

@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 
 use super::error_response;
 use crate::core::Core;
-use crate::translate::ir::{ApiFormat, ErrorInfo, ErrorKind};
 use crate::routing::all_flows;
+use crate::translate::ir::{ApiFormat, ErrorInfo, ErrorKind};
 
 /// A fixed creation date for catalogue entries (the upstream does not say).
 const CREATED: i64 = 1_763_942_400; // 2025-11-24T00:00:00Z
@@ -16,8 +16,14 @@ const CREATED: i64 = 1_763_942_400; // 2025-11-24T00:00:00Z
 /// `GET /v1/models/{id}`: one entry of the list, or a 404 naming what exists.
 pub async fn one(State(core): State<Core>, Path(id): Path<String>) -> Response {
     let list = model_entries(&core);
-    if let Some(entry) = list.into_iter().find(|m| m["id"] == id.as_str()) { axum::Json(entry).into_response() } else {
-        let error = ErrorInfo::new(404, ErrorKind::NotFound, format!("no model named '{id}' (see GET /v1/models)"));
+    if let Some(entry) = list.into_iter().find(|m| m["id"] == id.as_str()) {
+        axum::Json(entry).into_response()
+    } else {
+        let error = ErrorInfo::new(
+            404,
+            ErrorKind::NotFound,
+            format!("no model named '{id}' (see GET /v1/models)"),
+        );
         error_response(ApiFormat::OpenAi, &error)
     }
 }

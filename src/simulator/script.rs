@@ -130,21 +130,19 @@ pub(crate) fn reply(model: &str, request: &Value, turn: &UserTurn, call_number: 
     }
     let d = &turn.directives;
     let text_refs: Vec<&str> = turn.texts.iter().map(String::as_str).collect();
-        // `toolConfig.functionCallingConfig.mode: NONE` forbids calls, as upstream.
+    // `toolConfig.functionCallingConfig.mode: NONE` forbids calls, as upstream.
     let calls_allowed = request
         .pointer("/toolConfig/functionCallingConfig/mode")
         .and_then(serde_json::Value::as_str)
         != Some("NONE");
-    let call = if calls_allowed
-        && turn.tool_results.is_empty()
-        && !tools::declared(request).is_empty()
-    {
-        d.tool
-            .clone()
-            .or_else(|| tools::choose(request, &text_refs))
-    } else {
-        None
-    };
+    let call =
+        if calls_allowed && turn.tool_results.is_empty() && !tools::declared(request).is_empty() {
+            d.tool
+                .clone()
+                .or_else(|| tools::choose(request, &text_refs))
+        } else {
+            None
+        };
     if let Some((name, args)) = call {
         let mut part = json!({ "functionCall": { "name": name, "args": args } });
         if style == Style::Gemini {

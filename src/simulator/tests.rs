@@ -4,6 +4,7 @@
 mod cloudcode;
 mod faults;
 mod oauth;
+mod public;
 mod stream;
 mod validation;
 

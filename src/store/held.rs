@@ -69,9 +69,10 @@ impl Held {
         if self.decided.insert(id, keep).is_none() {
             self.decided_order.push_back(id);
             if self.decided_order.len() > MAX_DECIDED
-                && let Some(old) = self.decided_order.pop_front() {
-                    self.decided.remove(&old);
-                }
+                && let Some(old) = self.decided_order.pop_front()
+            {
+                self.decided.remove(&old);
+            }
         }
         let bodies = self.waiting.remove(&id).unwrap_or_default();
         if !bodies.is_empty() {

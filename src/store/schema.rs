@@ -56,9 +56,10 @@ pub const VERSION: u32 = 1;
 /// Opens (creating it 0600 in a 0700 directory) and migrates the database for the writer.
 pub fn open_for_writing(path: &Path) -> anyhow::Result<Connection> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
-        && !dir.exists() {
-            atomic_file::create_dir(dir, Visibility::Private)?;
-        }
+        && !dir.exists()
+    {
+        atomic_file::create_dir(dir, Visibility::Private)?;
+    }
     create_private(path)?;
     let mut conn = Connection::open(path).with_context(|| format!("opening {}", path.display()))?;
     conn.busy_timeout(Duration::from_secs(5))?;

@@ -163,7 +163,7 @@ pub enum StopReason {
 impl StopReason {
     pub fn anthropic(self) -> &'static str {
         match self {
-                        Self::EndTurn => "end_turn",
+            Self::EndTurn => "end_turn",
             // Anthropic's own name for an answer stopped by a safety filter.
             Self::ContentFilter => "refusal",
             Self::MaxTokens => "max_tokens",
@@ -436,7 +436,7 @@ mod tests {
         assert_eq!(StopReason::MaxTokens.openai(), "length");
         assert_eq!(StopReason::MaxTokens.anthropic(), "max_tokens");
         assert_eq!(StopReason::ToolUse.openai(), "tool_calls");
-                assert_eq!(StopReason::ContentFilter.openai(), "content_filter");
+        assert_eq!(StopReason::ContentFilter.openai(), "content_filter");
         assert_eq!(StopReason::ContentFilter.anthropic(), "refusal");
     }
 }

@@ -52,14 +52,14 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
         );
     }
     if let Some(a) = state.accounts.get(state.account_selected)
-        && let Some(detail) = &a.detail {
-            let [_, msg] =
-                Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(list);
-            frame.render_widget(
-                Paragraph::new(Line::styled(format!(" {detail}"), theme::DIM)),
-                msg,
-            );
-        }
+        && let Some(detail) = &a.detail
+    {
+        let [_, msg] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(list);
+        frame.render_widget(
+            Paragraph::new(Line::styled(format!(" {detail}"), theme::DIM)),
+            msg,
+        );
+    }
     if let Some((panel, login)) = login {
         render_login(frame, panel, login, state);
     }

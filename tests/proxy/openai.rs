@@ -279,11 +279,24 @@ async fn models_list_has_catalogue_and_routes() {
     ] {
         assert!(ids.contains(&id), "{id} missing from {ids:?}");
     }
-        assert_eq!(body["first_id"], ids[0]);
-    let one: Value = h.http.get(format!("{}/v1/models/gemini-3-flash", h.base)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(body["first_id"], ids[0]);
+    let one: Value = h
+        .http
+        .get(format!("{}/v1/models/gemini-3-flash", h.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(one["id"], "gemini-3-flash");
     assert_eq!(one["owned_by"], "antigravity");
-    let missing = h.http.get(format!("{}/v1/models/nope", h.base)).send().await.unwrap();
+    let missing = h
+        .http
+        .get(format!("{}/v1/models/nope", h.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(missing.status(), 404);
     assert_eq!(body["last_id"], *ids.last().unwrap());
     let health: Value = h

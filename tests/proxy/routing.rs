@@ -228,15 +228,23 @@ async fn custom_flows_by_prefix_and_bare_name_with_pinned_accounts() {
 #[tokio::test]
 async fn a_configured_account_order_per_model_is_followed() {
     let h = Harness::start_with(&["first", "second"], |c| {
-        c.models
-            .account_order
-            .insert("claude-sonnet-4-5".into(), vec!["second@example.com".into()]);
+        c.models.account_order.insert(
+            "claude-sonnet-4-5".into(),
+            vec!["second@example.com".into()],
+        );
     })
     .await;
     let (status, _) = h.post_json("/v1/messages", &ask("claude-sonnet-4-5")).await;
     assert_eq!(status, 200);
-    assert_eq!(h.sim.stats().calls_by_account.get("second@example.com"), Some(&1));
+    assert_eq!(
+        h.sim.stats().calls_by_account.get("second@example.com"),
+        Some(&1)
+    );
     let (status, _) = h.post_json("/v1/messages", &ask("gemini-3-flash")).await;
     assert_eq!(status, 200);
-    assert_eq!(h.sim.stats().calls_by_account.get("first@example.com"), Some(&1), "other models keep file order");
+    assert_eq!(
+        h.sim.stats().calls_by_account.get("first@example.com"),
+        Some(&1),
+        "other models keep file order"
+    );
 }

@@ -26,8 +26,6 @@ use crate::proxy::REPLAY_HEADER;
 use crate::routing;
 use crate::store::HistoryStore;
 
-
-
 struct LoginSession {
     paste: mpsc::Sender<String>,
     forward: JoinHandle<()>,
