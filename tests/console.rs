@@ -8,7 +8,7 @@ mod e2e;
 use std::sync::Arc;
 
 use anti_api_tui::app::action::Action;
-use anti_api_tui::app::state::{AccountView, AppState, CooldownView, ModelView, Tab};
+use anti_api_tui::app::state::{AccountView, AppState, CooldownView, ModelView, QuotaView, Tab};
 use anti_api_tui::app::update::update;
 use anti_api_tui::events::{Outcome, Progress, ProxyEvent, RequestId, RequestMeta};
 use anti_api_tui::translate::ir::{ApiFormat, Usage};
@@ -119,6 +119,32 @@ fn fixture(size: (u16, u16)) -> AppState {
                 until: at(330),
                 reason: "QUOTA_EXHAUSTED".into(),
             }],
+            quota: vec![
+                QuotaView {
+                    model: "claude-sonnet-4-5".into(),
+                    family: "claude".into(),
+                    remaining_pct: 0,
+                    reset: Some(at(330)),
+                },
+                QuotaView {
+                    model: "claude-opus-4-6-thinking".into(),
+                    family: "claude".into(),
+                    remaining_pct: 35,
+                    reset: Some(at(4590)),
+                },
+                QuotaView {
+                    model: "gemini-3-flash".into(),
+                    family: "gemini".into(),
+                    remaining_pct: 75,
+                    reset: Some(at(4590)),
+                },
+                QuotaView {
+                    model: "gemini-3-pro-high".into(),
+                    family: "gemini".into(),
+                    remaining_pct: 100,
+                    reset: Some(at(18_030)),
+                },
+            ],
         }]),
     );
     update(
@@ -128,6 +154,7 @@ fn fixture(size: (u16, u16)) -> AppState {
                 id: "gemini-3-flash".into(),
                 display_name: "Gemini 3 Flash".into(),
                 family: "gemini".into(),
+                upstream: "gemini-3-flash".into(),
                 thinking: true,
                 images: true,
                 max_output: 65536,
@@ -136,6 +163,7 @@ fn fixture(size: (u16, u16)) -> AppState {
                 id: "claude-sonnet-4-5".into(),
                 display_name: "Claude Sonnet 4.5".into(),
                 family: "claude".into(),
+                upstream: "claude-sonnet-4-5".into(),
                 thinking: false,
                 images: true,
                 max_output: 64000,
@@ -202,6 +230,17 @@ fn detail_help_and_command_line() {
     update(&mut state, Action::Down);
     update(&mut state, Action::Open);
     insta::assert_snapshot!("detail_quota_error_80x24", screen(&state));
+    update(&mut state, Action::DryRun);
+    update(
+        &mut state,
+        Action::DryRunAnswered(
+            id(2),
+            "route claude-sonnet-4-5 → claude-sonnet-4-5\n\
+             upstream model claude-sonnet-4-5\n\n{\n  \"project\": \"(project)\"\n}"
+                .into(),
+        ),
+    );
+    insta::assert_snapshot!("detail_dry_run_80x24", screen(&state));
     let mut state = fixture((120, 40));
     update(&mut state, Action::ToggleHelp);
     insta::assert_snapshot!("help_120x40", screen(&state));

@@ -50,6 +50,8 @@ pub enum Action {
     MarkCompare,
     ExportCurl,
     ExportBundle,
+    /// Translate only: show the upstream request the selected request would be sent as.
+    DryRun,
     // Accounts.
     ToggleAccountDisabled,
     RemoveAccount,
@@ -84,5 +86,7 @@ pub enum Action {
     },
     WhatIfAnswered(String, Vec<String>),
     Login(LoginProgress),
+    /// The dry run of a request: the upstream request, or why there is none.
+    DryRunAnswered(RequestId, String),
     Notice(String),
 }

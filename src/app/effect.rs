@@ -25,6 +25,8 @@ pub enum Effect {
     /// it: the editor needs the terminal).
     EditAndReplay(RequestId),
     ExportCurl(RequestId),
+    /// Translates the stored client request to the upstream request, without sending it.
+    DryRun(RequestId),
     ExportBundle(RequestId),
     /// Text for the system clipboard through OSC 52 (the loop writes it to the terminal).
     Clipboard(String),

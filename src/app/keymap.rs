@@ -36,6 +36,7 @@ pub const REQUESTS: &[Binding] = &[
     bind("c", "mark / compare two requests"),
     bind("x", "copy as curl (clipboard + file)"),
     bind("X", "export redacted JSON bundle"),
+    bind("t", "dry run: the upstream request it would send"),
     bind("F", "filter (`:filter status:429`)"),
 ];
 
@@ -43,6 +44,7 @@ pub const DETAIL: &[Binding] = &[
     bind("← → Enter", "stage tabs"),
     bind("↑↓ PgUp PgDn", "scroll"),
     bind("r e m x X", "replay, edit, to model, curl, bundle"),
+    bind("t", "dry run (translate only, nothing sent)"),
     bind("Esc q", "back to the list"),
 ];
 
@@ -133,6 +135,7 @@ pub fn action_for(state: &AppState, key: KeyEvent) -> Option<Action> {
         (Tab::Requests, KeyCode::Char('x')) => Some(Action::ExportCurl),
         (Tab::Requests, KeyCode::Char('X')) => Some(Action::ExportBundle),
         (Tab::Requests, KeyCode::Char('F')) => Some(Action::OpenFilter),
+        (Tab::Requests, KeyCode::Char('t')) => Some(Action::DryRun),
         (Tab::Accounts, KeyCode::Char('a')) => Some(Action::AddAccount),
         (Tab::Accounts, KeyCode::Char('d')) => Some(Action::ToggleAccountDisabled),
         (Tab::Accounts, KeyCode::Char('D') | KeyCode::Delete) => Some(Action::RemoveAccount),

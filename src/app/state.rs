@@ -146,6 +146,9 @@ pub struct DetailState {
     pub scroll: u16,
     /// `None` until the store answered; empty when it keeps no bodies for this request.
     pub stages: Option<Vec<StageText>>,
+    /// The translate-only dry run (`t`): `Some(None)` while it runs, then the upstream request
+    /// that would be sent. Shown instead of the stage body until another tab is chosen.
+    pub dry_run: Option<Option<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,6 +162,59 @@ pub struct AccountView {
     /// Why: the quarantine message, the needs-login reason.
     pub detail: Option<String>,
     pub cooldowns: Vec<CooldownView>,
+    /// The upstream's last quota report, one entry per upstream model id.
+    pub quota: Vec<QuotaView>,
+}
+
+/// The remaining quota of one upstream model on one account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuotaView {
+    /// Upstream model id.
+    pub model: String,
+    /// `claude`, `gemini`, `gpt-oss` (or empty when unknown).
+    pub family: String,
+    /// 0 (exhausted) to 100 (full).
+    pub remaining_pct: u8,
+    pub reset: Option<DateTime<Utc>>,
+}
+
+/// The model families shown on the dashboard's quota gauges, in order.
+pub const QUOTA_FAMILIES: [&str; 3] = ["claude", "gemini", "gpt-oss"];
+
+impl AccountView {
+    /// The lowest remaining quota per family (in `QUOTA_FAMILIES` order, families without a
+    /// report left out), with the reset time of that lowest model.
+    pub fn family_quota(&self) -> Vec<(&'static str, &QuotaView)> {
+        QUOTA_FAMILIES
+            .iter()
+            .filter_map(|family| {
+                self.quota
+                    .iter()
+                    .filter(|q| q.family == *family)
+                    .min_by_key(|q| (q.remaining_pct, q.reset))
+                    .map(|q| (*family, q))
+            })
+            .collect()
+    }
+
+    /// The quota of one upstream model.
+    pub fn quota_for(&self, upstream: &str) -> Option<&QuotaView> {
+        self.quota.iter().find(|q| q.model == upstream)
+    }
+}
+
+/// The family of an upstream model id when the catalogue does not know it.
+pub fn family_of_upstream(upstream: &str) -> &'static str {
+    let id = upstream.to_ascii_lowercase();
+    if id.starts_with("claude") {
+        "claude"
+    } else if id.starts_with("gemini") {
+        "gemini"
+    } else if id.starts_with("gpt-oss") || id.starts_with("gpt_oss") {
+        "gpt-oss"
+    } else {
+        ""
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,6 +239,8 @@ pub struct ModelView {
     pub id: String,
     pub display_name: String,
     pub family: String,
+    /// The upstream model id (quota is reported per upstream id).
+    pub upstream: String,
     pub thinking: bool,
     pub images: bool,
     pub max_output: u32,

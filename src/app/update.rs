@@ -96,6 +96,13 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Action::DryRunAnswered(id, text) => {
+            if let Some(detail) = state.requests.detail.as_mut().filter(|d| d.id == id) {
+                detail.dry_run = Some(Some(text));
+                detail.scroll = 0;
+            }
+            Vec::new()
+        }
         Action::AccountsLoaded(_)
         | Action::ModelsLoaded(_)
         | Action::FlowsLoaded { .. }

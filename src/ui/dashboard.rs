@@ -1,5 +1,5 @@
 //! The Dashboard: server status, request rate, latency and error sparklines, accounts with
-//! their cooldowns and reset countdowns, and quota errors as they happen.
+//! their quota per model family (lowest remaining, reset countdown) and cooldowns, and quota errors as they happen.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Sparkline};
 
 use super::{theme, widgets};
-use crate::app::state::AppState;
+use crate::app::state::{AppState, QuotaView};
 use crate::app::stats::mean_latency;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
@@ -69,7 +69,40 @@ fn render_graphs(frame: &mut Frame, area: Rect, state: &AppState) {
     );
 }
 
+/// One quota gauge: `   claude  ██████░░  75% resets in 1h16m`.
+fn quota_line(
+    family: &str,
+    quota: &QuotaView,
+    bar_width: usize,
+    state: &AppState,
+) -> Line<'static> {
+    let pct = quota.remaining_pct.min(100);
+    let filled = (usize::from(pct) * bar_width).div_ceil(100);
+    let style = match pct {
+        0 => theme::BAD,
+        1..20 => theme::WARN,
+        _ => theme::OK,
+    };
+    let mut spans = vec![
+        Span::raw(format!("   {family:<8}")),
+        Span::styled("█".repeat(filled), style),
+        Span::styled("░".repeat(bar_width - filled), theme::DIM),
+        Span::styled(format!(" {pct:>3}%"), style),
+    ];
+    if let Some(reset) = quota.reset.filter(|r| *r > state.now) {
+        spans.push(Span::styled(
+            format!(" resets in {}", widgets::countdown(reset, state.now)),
+            theme::DIM,
+        ));
+    }
+    Line::from(spans)
+}
+
 fn render_accounts(frame: &mut Frame, area: Rect, state: &AppState) {
+    // Indent and family (11), percentage (5), " resets in 1h16m" (16): the bar gets the rest.
+    let bar_width = usize::from(area.width.saturating_sub(2))
+        .saturating_sub(32)
+        .clamp(4, 20);
     let mut lines = Vec::new();
     if state.accounts.is_empty() {
         lines.push(Line::styled(
@@ -91,6 +124,13 @@ fn render_accounts(frame: &mut Frame, area: Rect, state: &AppState) {
                 theme::DIM,
             ));
         }
+        let gauges = account.family_quota();
+        if gauges.is_empty() {
+            lines.push(Line::styled("   quota not reported yet", theme::DIM));
+        }
+        for (family, quota) in gauges {
+            lines.push(quota_line(family, quota, bar_width, state));
+        }
         for cooldown in &account.cooldowns {
             lines.push(Line::from(vec![
                 Span::raw(format!("   {} ", cooldown.model)),
@@ -109,7 +149,7 @@ fn render_accounts(frame: &mut Frame, area: Rect, state: &AppState) {
         Paragraph::new(lines).block(
             Block::default()
                 .borders(Borders::ALL)
-                .title(" accounts · cooldowns "),
+                .title(" accounts · quota · cooldowns "),
         ),
         area,
     );

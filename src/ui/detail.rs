@@ -42,8 +42,30 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, detail: &DetailSt
         };
         spans.push(Span::styled(format!(" {} ", tab.title()), style));
     }
+    if detail.dry_run.is_some() {
+        // The stage tabs give way to the dry run until one is chosen again.
+        spans = vec![
+            Span::styled(" Dry run ", theme::TAB_ACTIVE),
+            Span::styled(" translate only, nothing sent · ← → stage tabs", theme::DIM),
+        ];
+    }
     frame.render_widget(Paragraph::new(Line::from(spans)), tabs);
-    let text = match detail.tab {
+    let text = match (&detail.dry_run, detail.tab) {
+        (Some(None), _) => Text::styled("translating (nothing is sent)…", theme::DIM),
+        (Some(Some(dry_run)), _) => Text::raw(dry_run.clone()),
+        (None, tab) => tab_text(row, state, detail, tab),
+    };
+    frame.render_widget(
+        Paragraph::new(text)
+            .wrap(Wrap { trim: false })
+            .scroll((detail.scroll, 0))
+            .block(Block::default().borders(Borders::TOP)),
+        body,
+    );
+}
+
+fn tab_text(row: &Row, state: &AppState, detail: &DetailState, tab: DetailTab) -> Text<'static> {
+    match tab {
         DetailTab::Live => live_text(row, state.transcripts.get(&row.id)),
         DetailTab::Stage(wanted) => match &detail.stages {
             None if !state.server.history => {
@@ -82,14 +104,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, detail: &DetailSt
                 }
             }
         },
-    };
-    frame.render_widget(
-        Paragraph::new(text)
-            .wrap(Wrap { trim: false })
-            .scroll((detail.scroll, 0))
-            .block(Block::default().borders(Borders::TOP)),
-        body,
-    );
+    }
 }
 
 fn summary_lines(row: &Row, state: &AppState) -> Vec<Line<'static>> {

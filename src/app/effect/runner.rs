@@ -15,7 +15,7 @@ use super::super::action::Action;
 use super::super::history;
 use super::super::rows::Row;
 use super::super::state::StageText;
-use super::super::state::{AccountView, CooldownView, ModelView};
+use super::super::state::{AccountView, CooldownView, ModelView, QuotaView, family_of_upstream};
 use super::{Effect, curl_command, redact, redacted_bundle};
 use crate::auth::login::{self, LoginContext, LoginOptions};
 use crate::capture::Stage;
@@ -25,6 +25,10 @@ use crate::events::RequestId;
 use crate::proxy::REPLAY_HEADER;
 use crate::routing;
 use crate::store::HistoryStore;
+use crate::translate::antigravity::{SignatureStore, UpstreamTarget, build_request, session_id};
+use crate::translate::ir::ApiFormat;
+use crate::translate::{anthropic, openai};
+use std::fmt::Write as _;
 
 struct LoginSession {
     paste: mpsc::Sender<String>,
@@ -121,6 +125,16 @@ impl EffectRunner {
                 self.spawn(async move |me| me.replay(id, model.as_deref(), None).await);
             }
             Effect::ExportCurl(id) => self.spawn(async move |me| me.export_curl(id).await),
+            Effect::DryRun(id) => {
+                let me = self.clone();
+                tokio::spawn(async move {
+                    let text = match me.dry_run(id).await {
+                        Ok(text) => text,
+                        Err(e) => format!("dry run failed: {e:#}"),
+                    };
+                    me.send(Action::DryRunAnswered(id, text));
+                });
+            }
             Effect::ExportBundle(id) => self.spawn(async move |me| me.export_bundle(id).await),
             Effect::LoadAccounts => self.load_accounts(),
             Effect::SetAccountDisabled { id, disabled } => {
@@ -158,6 +172,7 @@ impl EffectRunner {
                     id: m.id.clone(),
                     display_name: m.display_name.clone(),
                     family: m.family.as_str().to_owned(),
+                    upstream: m.upstream.clone(),
                     thinking: m.can_think(),
                     images: m.images,
                     max_output: m.max_output,
@@ -293,6 +308,25 @@ impl EffectRunner {
         Ok(format!("replay of {} answered HTTP {status}", short(id)))
     }
 
+    /// Translates the stored client request of `id` as the proxy would now (route, first
+    /// target, upstream body) without sending anything; the account's project is a placeholder.
+    async fn dry_run(&self, id: RequestId) -> anyhow::Result<String> {
+        let (row, stages) = self.detail(id).await?;
+        let stage = stages
+            .into_iter()
+            .find(|s| s.stage == Stage::ClientRequest)
+            .context("the client request body was not captured (capture mode)")?;
+        if stage.truncated {
+            anyhow::bail!("the stored client request was cut at the capture limit");
+        }
+        Ok(dry_run_text(
+            &self.core,
+            row.api,
+            &stage.body,
+            Utc::now().timestamp_millis(),
+        ))
+    }
+
     fn secrets(&self) -> Vec<String> {
         let mut secrets = Vec::new();
         for account in self.core.accounts().snapshot() {
@@ -339,6 +373,13 @@ impl EffectRunner {
 
     fn load_accounts(&self) {
         let now = Utc::now();
+        let families: std::collections::HashMap<String, &'static str> = self
+            .core
+            .catalogue()
+            .models()
+            .iter()
+            .map(|m| (m.upstream.clone(), m.family.as_str()))
+            .collect();
         let views = self
             .core
             .accounts()
@@ -355,6 +396,20 @@ impl EffectRunner {
                         model: c.model.clone(),
                         until: c.until,
                         reason: c.reason.clone(),
+                    })
+                    .collect(),
+                quota: a
+                    .quota
+                    .iter()
+                    .map(|(model, q)| QuotaView {
+                        family: families
+                            .get(model)
+                            .copied()
+                            .unwrap_or_else(|| family_of_upstream(model))
+                            .to_owned(),
+                        model: model.clone(),
+                        remaining_pct: quota_percent(q.remaining_fraction),
+                        reset: q.reset_time,
                     })
                     .collect(),
                 id: a.id,
@@ -472,4 +527,123 @@ impl EffectRunner {
 pub fn short(id: RequestId) -> String {
     let text = id.to_string();
     text[text.len() - 8..].to_owned()
+}
+
+/// A remaining fraction as a whole percentage (0–100), rounded down so "1%" still means some
+/// is left and "0%" means none.
+pub fn quota_percent(fraction: f64) -> u8 {
+    if fraction.is_nan() || fraction <= 0.0 {
+        return 0;
+    }
+    // Clamped to 0–100 first, so the cast cannot truncate.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let pct = (fraction.min(1.0) * 100.0).floor() as u8;
+    if pct == 0 { 1 } else { pct }
+}
+
+/// The dry run as text: the route, then the upstream body for the first target (project
+/// shown as "(project)"), or the error the proxy would answer with.
+pub fn dry_run_text(core: &Core, api: ApiFormat, body: &str, now_ms: i64) -> String {
+    let parsed = match api {
+        ApiFormat::OpenAi => openai::parse_request(body.as_bytes()),
+        ApiFormat::Anthropic => anthropic::parse_request(body.as_bytes()),
+    };
+    let req = match parsed {
+        Ok(req) => req,
+        Err(e) => return format!("the client request does not parse: {}", e.message),
+    };
+    let route = match core.route(&req) {
+        Ok(route) => route,
+        Err(e) => return format!("no route for {:?}: {}", req.model, e.message),
+    };
+    let Some(target) = route.targets.first() else {
+        return format!("{:?} routes to no model", req.model);
+    };
+    let mut out = format!(
+        "route {} → {}",
+        req.model,
+        route
+            .targets
+            .iter()
+            .map(|t| t.spec.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    if let Some(flow) = &route.flow {
+        let _ = write!(out, " (flow {flow})");
+    }
+    let session = session_id(&req);
+    let target = UpstreamTarget {
+        spec: &target.spec,
+        project: "(project)",
+        request_id: "(request id)",
+        session_id: &session,
+    };
+    match build_request(&req, &target, &SignatureStore::default(), now_ms) {
+        Ok(plan) => {
+            let _ = write!(out, "\nupstream model {}", plan.upstream_model);
+            for note in plan.notes.iter().chain(&plan.schema_changes) {
+                let _ = write!(out, "\nnote: {note}");
+            }
+            out.push_str("\n\n");
+            out.push_str(
+                &serde_json::to_string_pretty(&plan.body).unwrap_or_else(|e| e.to_string()),
+            );
+        }
+        Err(e) => {
+            let _ = write!(out, "\n\ntranslation failed: {}", e.message);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accounts::AccountPool;
+    use crate::events::Bus;
+
+    fn core() -> Core {
+        let config = Config::default();
+        let bus = Bus::new();
+        let pool = AccountPool::in_memory(Vec::new(), config.accounts.clone(), bus.clone());
+        Core::new(config, pool, bus).unwrap()
+    }
+
+    #[test]
+    fn quota_percent_rounds_down_but_keeps_some() {
+        assert_eq!(quota_percent(1.0), 100);
+        assert_eq!(quota_percent(1.5), 100);
+        assert_eq!(quota_percent(0.759), 75);
+        assert_eq!(quota_percent(0.001), 1);
+        assert_eq!(quota_percent(0.0), 0);
+        assert_eq!(quota_percent(f64::NAN), 0);
+    }
+
+    #[test]
+    fn dry_run_translates_an_openai_request_without_a_project() {
+        let body = r#"{"model":"gemini-3-flash","messages":[{"role":"user","content":"hi"}]}"#;
+        let text = dry_run_text(&core(), ApiFormat::OpenAi, body, 0);
+        assert!(text.starts_with("route gemini-3-flash → "), "{text}");
+        assert!(text.contains("gemini-3-flash"), "{text}");
+        assert!(text.contains("\"(project)\""), "{text}");
+        assert!(text.contains("hi"), "{text}");
+    }
+
+    #[test]
+    fn dry_run_reads_anthropic_requests_and_reports_errors() {
+        let body = r#"{"model":"claude-sonnet-4-5","max_tokens":64,
+            "messages":[{"role":"user","content":"hello"}]}"#;
+        let text = dry_run_text(&core(), ApiFormat::Anthropic, body, 0);
+        assert!(text.contains("\"(project)\""), "{text}");
+        assert!(text.contains("claude-sonnet-4-5"), "{text}");
+        let bad = dry_run_text(&core(), ApiFormat::Anthropic, "{}", 0);
+        assert!(
+            bad.starts_with("the client request does not parse"),
+            "{bad}"
+        );
+        let unknown = r#"{"model":"no-such-model","messages":[{"role":"user","content":"x"}]}"#;
+        let text = dry_run_text(&core(), ApiFormat::OpenAi, unknown, 0);
+        assert!(text.starts_with("no route for"), "{text}");
+    }
 }

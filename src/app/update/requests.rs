@@ -72,9 +72,31 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             return with_selected(state, |_, id| vec![Effect::ExportBundle(id)]);
         }
         Action::MarkCompare => mark_compare(state),
+        Action::DryRun => return dry_run(state),
         _ => {}
     }
     Vec::new()
+}
+
+/// `t`: opens the detail of the selected request (if it is not open) and asks for the upstream
+/// request its stored client request translates to; nothing is sent.
+fn dry_run(state: &mut AppState) -> Vec<Effect> {
+    if !state.server.history {
+        state.notice = Some("a dry run needs the history store (request bodies)".into());
+        return Vec::new();
+    }
+    let mut effects = Vec::new();
+    if state.requests.detail.is_none() {
+        effects = open_detail(state);
+    }
+    let Some(detail) = state.requests.detail.as_mut() else {
+        state.notice = Some("no request selected".into());
+        return Vec::new();
+    };
+    detail.dry_run = Some(None);
+    detail.scroll = 0;
+    effects.push(Effect::DryRun(detail.id));
+    effects
 }
 
 fn with_selected(
@@ -157,6 +179,7 @@ fn open_detail(state: &mut AppState) -> Vec<Effect> {
         tab: DetailTab::Live,
         scroll: 0,
         stages: None,
+        dry_run: None,
     });
     if state.server.history {
         vec![Effect::LoadDetail(id)]
@@ -172,11 +195,14 @@ fn detail(state: &mut AppState, action: Action) -> Vec<Effect> {
         .position(|t| *t == detail.tab)
         .unwrap_or(0);
     match action {
+        Action::DryRun => return dry_run(state),
         Action::Left => {
+            detail.dry_run = None;
             detail.tab = DetailTab::ALL[(at + DetailTab::ALL.len() - 1) % DetailTab::ALL.len()];
             detail.scroll = 0;
         }
         Action::Right | Action::Open => {
+            detail.dry_run = None;
             detail.tab = DetailTab::ALL[(at + 1) % DetailTab::ALL.len()];
             detail.scroll = 0;
         }

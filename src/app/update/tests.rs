@@ -8,7 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::super::action::Action;
 use super::super::effect::Effect;
 use super::super::keymap;
-use super::super::state::{AccountView, AppState, Confirm, Overlay, Tab};
+use super::super::state::{AccountView, AppState, Confirm, Overlay, QuotaView, Tab};
 use super::update;
 use crate::events::{Outcome, Progress, ProxyEvent, RequestId, RequestMeta};
 use crate::translate::ir::{ApiFormat, Usage};
@@ -237,6 +237,7 @@ fn removing_an_account_asks_first() {
             status: "ok".into(),
             detail: None,
             cooldowns: Vec::new(),
+            quota: Vec::new(),
         }]),
     );
     assert!(update(&mut state, Action::RemoveAccount).is_empty());
@@ -324,4 +325,104 @@ fn a_lagging_bus_reloads_from_the_store_and_quit_quits() {
     );
     update(&mut state, quit.unwrap());
     assert!(state.quit);
+}
+
+fn quota(model: &str, family: &str, pct: u8, reset: Option<i64>) -> QuotaView {
+    QuotaView {
+        model: model.into(),
+        family: family.into(),
+        remaining_pct: pct,
+        reset: reset.map(at),
+    }
+}
+
+#[test]
+fn family_quota_takes_the_lowest_model_per_family_in_order() {
+    let account = AccountView {
+        id: "a1".into(),
+        email: "alice@example.com".into(),
+        project: None,
+        tier: None,
+        status: "ok".into(),
+        detail: None,
+        cooldowns: Vec::new(),
+        quota: vec![
+            quota("gemini-3-flash", "gemini", 80, Some(100)),
+            quota("claude-sonnet-4-5", "claude", 40, Some(200)),
+            quota("gemini-3-pro-high", "gemini", 10, Some(300)),
+            quota("claude-opus-4-6-thinking", "claude", 60, None),
+        ],
+    };
+    let families: Vec<(&str, &str, u8)> = account
+        .family_quota()
+        .into_iter()
+        .map(|(f, q)| (f, q.model.as_str(), q.remaining_pct))
+        .collect();
+    assert_eq!(
+        families,
+        vec![
+            ("claude", "claude-sonnet-4-5", 40),
+            ("gemini", "gemini-3-pro-high", 10)
+        ]
+    );
+    assert_eq!(
+        account.quota_for("gemini-3-flash").map(|q| q.remaining_pct),
+        Some(80)
+    );
+    assert!(account.quota_for("gpt-oss-120b-medium").is_none());
+    assert_eq!(
+        super::super::state::family_of_upstream("gpt-oss-120b-medium"),
+        "gpt-oss"
+    );
+}
+
+#[test]
+fn quota_events_and_the_dashboard_reload_accounts() {
+    let mut state = state_with_history();
+    assert_eq!(
+        update(&mut state, Action::GoTab(Tab::Dashboard)),
+        vec![Effect::LoadAccounts]
+    );
+    let effects = update(
+        &mut state,
+        Action::Proxy(ProxyEvent::AccountUpdated {
+            account: "a1".into(),
+            status: "quota".into(),
+        }),
+    );
+    assert_eq!(effects, vec![Effect::LoadAccounts]);
+}
+
+#[test]
+fn t_runs_a_dry_run_in_the_detail_view() {
+    let mut state = state_with_history();
+    update(&mut state, started(1, "gemini-3-flash"));
+    let action = keymap::action_for(&state, key(KeyCode::Char('t'))).unwrap();
+    assert!(matches!(action, Action::DryRun));
+    let effects = update(&mut state, action);
+    assert_eq!(
+        effects,
+        vec![Effect::LoadDetail(id(1)), Effect::DryRun(id(1))]
+    );
+    let detail = state.requests.detail.as_ref().unwrap();
+    assert_eq!(detail.dry_run, Some(None));
+    update(
+        &mut state,
+        Action::DryRunAnswered(id(1), "upstream body".into()),
+    );
+    let detail = state.requests.detail.as_ref().unwrap();
+    assert_eq!(detail.dry_run, Some(Some("upstream body".into())));
+    // Inside the detail view t runs it again; a stage tab hides it.
+    let again = update(&mut state, Action::DryRun);
+    assert_eq!(again, vec![Effect::DryRun(id(1))]);
+    update(&mut state, Action::Right);
+    assert!(state.requests.detail.as_ref().unwrap().dry_run.is_none());
+}
+
+#[test]
+fn a_dry_run_needs_the_history_store() {
+    let mut state = AppState::new(at(0), (100, 30));
+    update(&mut state, started(1, "gemini-3-flash"));
+    assert!(update(&mut state, Action::DryRun).is_empty());
+    assert!(state.requests.detail.is_none());
 }
