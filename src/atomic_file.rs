@@ -40,8 +40,10 @@ pub fn write(path: &Path, bytes: &[u8], visibility: Visibility) -> anyhow::Resul
     result.with_context(|| format!("writing {}", path.display()))
 }
 
-/// Temp files another process left behind when it was killed mid-write (ours is made afresh).
+/// Temp files a process left behind when it was killed mid-write. Only old ones: a fresh one
+/// may belong to another process writing the same file right now.
 fn remove_stale_temps(dir: &Path, file_name: &str) {
+    const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
     let prefix = format!(".{file_name}.");
     let Ok(entries) = fs::read_dir(dir) else {
         return;
@@ -49,7 +51,13 @@ fn remove_stale_temps(dir: &Path, file_name: &str) {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with(&prefix) && name.ends_with(".tmp") {
+        let stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > STALE_AFTER);
+        if stale && name.starts_with(&prefix) && name.ends_with(".tmp") {
             let _ = fs::remove_file(entry.path());
         }
     }
@@ -103,9 +111,19 @@ mod tests {
         let leftovers: Vec<_> = fs::read_dir(path.parent().unwrap()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no temp files left behind");
         // A temp file from a writer killed mid-write is cleaned up by the next write.
+        let fresh = path.parent().unwrap().join(".secret.json.999998.tmp");
+        fs::write(&fresh, b"in progress").unwrap();
         let stale = path.parent().unwrap().join(".secret.json.999999.tmp");
         fs::write(&stale, b"half").unwrap();
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        fs::File::options()
+            .write(true)
+            .open(&stale)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
         write(&path, b"three", Visibility::Private).unwrap();
-        assert!(!stale.exists());
+        assert!(!stale.exists(), "an old temp file is a crash leftover");
+        assert!(fresh.exists(), "a fresh one may be another writer's");
     }
 }
