@@ -10,29 +10,45 @@ struct Tmux {
     session: String,
 }
 
+/// A tmux command on this test's own server socket, so no other tmux (or a previous session's
+/// server still shutting down) can get in the way.
+fn tmux() -> Command {
+    let mut command = Command::new("tmux");
+    command.args(["-L", &format!("aat-e2e-{}", std::process::id())]);
+    command
+}
+
 impl Tmux {
     fn start(command: &str) -> Self {
-        let session = format!("aat-e2e-{}", std::process::id());
-        let status = Command::new("tmux")
-            .args([
-                "new-session",
-                "-d",
-                "-x",
-                "120",
-                "-y",
-                "35",
-                "-s",
-                &session,
-                command,
-            ])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        Self { session }
+        static STARTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = STARTS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let session = format!("aat-e2e-{}-{n}", std::process::id());
+        // The server of a just-killed last session may still be exiting: retry briefly.
+        for _ in 0..20 {
+            let status = tmux()
+                .args([
+                    "new-session",
+                    "-d",
+                    "-x",
+                    "120",
+                    "-y",
+                    "35",
+                    "-s",
+                    &session,
+                    command,
+                ])
+                .status()
+                .unwrap();
+            if status.success() {
+                return Self { session };
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        panic!("tmux could not start a session");
     }
 
     fn capture(&self) -> String {
-        let out = Command::new("tmux")
+        let out = tmux()
             .args(["capture-pane", "-p", "-t", &self.session])
             .output()
             .unwrap();
@@ -41,7 +57,7 @@ impl Tmux {
 
     fn keys(&self, keys: &[&str]) {
         for key in keys {
-            Command::new("tmux")
+            tmux()
                 .args(["send-keys", "-t", &self.session, key])
                 .status()
                 .unwrap();
@@ -67,9 +83,7 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.session])
-            .status();
+        let _ = tmux().args(["kill-session", "-t", &self.session]).status();
     }
 }
 
