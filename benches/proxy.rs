@@ -479,6 +479,15 @@ impl ProxySetup {
             .env_remove("ANTI_API_PORT")
             .env_remove("ANTI_API_TUI_HOME")
             .env_remove("ANTI_API_LOG");
+        // `BENCH_PROXY_ENV="K=V;K=V"`: extra environment for the proxy (experiments, e.g.
+        // allocator tunables).
+        if let Ok(extra) = std::env::var("BENCH_PROXY_ENV") {
+            for pair in extra.split(';').filter(|p| !p.is_empty()) {
+                if let Some((k, v)) = pair.split_once('=') {
+                    cmd.env(k, v);
+                }
+            }
+        }
         cmd
     }
 
@@ -802,6 +811,28 @@ fn median_f(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// Waits (at most 30 s) until the process tree is idle (under 2% of a core over 500 ms), so work
+/// it deferred (the history writer's inserts) lands in the measurement that caused it and does
+/// not disturb the next one. Returns how long that took.
+async fn quiesce(pid: u32, ticks: f64) -> Duration {
+    let started = Instant::now();
+    loop {
+        let a = cpu_secs(pid, ticks);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        if cpu_secs(pid, ticks) - a <= 0.01 || started.elapsed() > Duration::from_secs(30) {
+            return started.elapsed();
+        }
+    }
+}
+
+/// CPU seconds used since `before`, read once the process is idle again.
+async fn cpu_since(pid: u32, ticks: f64, before: f64) -> f64 {
+    let idle_wait = quiesce(pid, ticks).await;
+    // The quiet 500 ms windows themselves cost (nearly) nothing; subtract none.
+    let _ = idle_wait;
+    cpu_secs(pid, ticks) - before
+}
+
 /// Peak RSS of a pid while a future runs (sampled every 50 ms).
 async fn with_peak_rss<F: Future>(pid: u32, fut: F) -> (F::Output, u64) {
     let peak = Arc::new(AtomicUsize::new(0));
@@ -975,6 +1006,7 @@ async fn orchestrate(settings: &Settings, pinned: bool) -> Result<Report, String
     );
 
     // --- latency and CPU per request ----------------------------------------------------------
+    quiesce(pid, ctx.ticks).await;
     latency_phase(
         &mut ctx,
         pid,
@@ -1005,6 +1037,7 @@ async fn orchestrate(settings: &Settings, pinned: bool) -> Result<Report, String
     let stream_anthropic = streaming(&anthropic);
     let stream_direct_openai = direct_streaming(&direct_openai);
     let stream_direct_anthropic = direct_streaming(&direct_anthropic);
+    quiesce(pid, ctx.ticks).await;
     paced_phase(
         &mut ctx,
         &[
@@ -1023,6 +1056,7 @@ async fn orchestrate(settings: &Settings, pinned: bool) -> Result<Report, String
     .await?;
 
     // --- 1,000 concurrent streams --------------------------------------------------------------
+    quiesce(pid, ctx.ticks).await;
     let (held, rss_streams) = with_peak_rss(
         pid,
         held_streams_phase(&mut ctx, pid, &stream_openai, &stream_anthropic),
@@ -1062,7 +1096,7 @@ async fn orchestrate(settings: &Settings, pinned: bool) -> Result<Report, String
         (rss_drained as f64 - rss_idle_start as f64) / 1024.0,
         drained_after.as_secs(),
         mib(hwm),
-        held = if ctx.quick { 200 } else { 1000 },
+        held = held_streams(ctx.quick),
     );
     ctx.json.insert(
         "rss_kib".into(),
@@ -1073,6 +1107,7 @@ async fn orchestrate(settings: &Settings, pinned: bool) -> Result<Report, String
     );
 
     // --- where the CPU goes ----------------------------------------------------------------------
+    quiesce(pid, ctx.ticks).await;
     attribution_phase(&mut ctx, &setup, &direct_openai, &token).await?;
 
     // --- LiteLLM side by side --------------------------------------------------------------
@@ -1233,7 +1268,7 @@ async fn attribution_phase(
     let (n1, n8, warm) = if ctx.quick {
         (200, 800, 100)
     } else {
-        (700, 2400, 300)
+        (1500, 4000, 300)
     };
     let _ = writeln!(
         ctx.md,
@@ -1244,7 +1279,7 @@ async fn attribution_phase(
          upstream body; no parsing, translation, log line or history). CPU per request from \
          /proc/PID/stat.\n\n\
          | configuration | OpenAI, 1 client | OpenAI, 8 clients | Anthropic, 1 client | \
-         Anthropic, 8 clients | OpenAI p50 at 1 client | OpenAI req/s at 8 clients |\n\
+         Anthropic, 8 clients | OpenAI p50 / p99 at 1 client | OpenAI req/s at 8 clients |\n\
          | --- | --- | --- | --- | --- | --- | --- |"
     );
     let configs: [(&str, &[(&str, &str)]); 3] = [
@@ -1265,11 +1300,12 @@ async fn attribution_phase(
     let measure = async |ctx: &mut Ctx, pid: u32, t: &Target, clients: usize, n: usize| {
         let before = cpu_secs(pid, ctx.ticks);
         let run = closed_loop(&ctx.client, t, clients, n, Duration::from_secs(60)).await;
-        let cpu = cpu_secs(pid, ctx.ticks) - before;
+        let cpu = cpu_since(pid, ctx.ticks, before).await;
         ctx.note_errors(&format!("{} x{clients}", t.name), &run);
         let per = cpu / run.latencies.len().max(1) as f64 * 1e6;
         let rps = run.rps();
-        (per, rps, percentile(&sorted(run.latencies), 50.0))
+        let lat = sorted(run.latencies);
+        (per, rps, (percentile(&lat, 50.0), percentile(&lat, 99.0)))
     };
     for (label, env) in configs {
         let (mut p, port, _) = setup.serve_with(env)?;
@@ -1285,13 +1321,15 @@ async fn attribution_phase(
         let (a8, _, _) = measure(ctx, pid, &a, 8, n8).await;
         let _ = writeln!(
             ctx.md,
-            "| {label} | {o1:.0} µs | {o8:.0} µs | {a1:.0} µs | {a8:.0} µs | {} ms | {rps:.0} |",
-            ms(p50)
+            "| {label} | {o1:.0} µs | {o8:.0} µs | {a1:.0} µs | {a8:.0} µs | {} / {} ms | {rps:.0} |",
+            ms(p50.0),
+            ms(p50.1)
         );
         rows.push(
             json!({"config": label, "openai_c1_us": o1, "openai_c8_us": o8,
             "anthropic_c1_us": a1, "anthropic_c8_us": a8, "openai_c8_rps": rps,
-            "openai_c1_p50_ms": p50.as_secs_f64() * 1e3}),
+            "openai_c1_p50_ms": p50.0.as_secs_f64() * 1e3,
+            "openai_c1_p99_ms": p50.1.as_secs_f64() * 1e3}),
         );
         p.stop();
     }
@@ -1329,18 +1367,22 @@ async fn attribution_phase(
     let (f1, _, p50) = measure(ctx, pid, &t, 1, n1).await;
     let (f8, rps, _) = measure(ctx, pid, &t, 8, n8).await;
     let d = closed_loop(&ctx.client, direct_openai, 1, n1, Duration::from_secs(30)).await;
-    let d50 = percentile(&sorted(d.latencies), 50.0);
+    let dl = sorted(d.latencies);
+    let (d50, d99) = (percentile(&dl, 50.0), percentile(&dl, 99.0));
     let _ = writeln!(
         ctx.md,
-        "| bare forwarder (axum + reqwest, no work) | {f1:.0} µs | {f8:.0} µs | — | — | {} ms | \
-         {rps:.0} |\n| (direct to the simulator, no proxy) | — | — | — | — | {} ms | — |",
-        ms(p50),
+        "| bare forwarder (axum + reqwest, no work) | {f1:.0} µs | {f8:.0} µs | — | — | {} / {} ms \
+         | {rps:.0} |\n| (direct to the simulator, no proxy) | — | — | — | — | {} / {} ms | — |",
+        ms(p50.0),
+        ms(p50.1),
         ms(d50),
+        ms(d99),
     );
     rows.push(
         json!({"config": "forwarder", "openai_c1_us": f1, "openai_c8_us": f8,
-        "openai_c8_rps": rps, "openai_c1_p50_ms": p50.as_secs_f64() * 1e3,
-        "direct_c1_p50_ms": d50.as_secs_f64() * 1e3}),
+        "openai_c8_rps": rps, "openai_c1_p50_ms": p50.0.as_secs_f64() * 1e3,
+        "openai_c1_p99_ms": p50.1.as_secs_f64() * 1e3,
+        "direct_c1_p50_ms": d50.as_secs_f64() * 1e3, "direct_c1_p99_ms": d99.as_secs_f64() * 1e3}),
     );
     fwd.stop();
     ctx.json
@@ -1423,7 +1465,7 @@ async fn latency_phase(ctx: &mut Ctx, pid: u32, pairs: &[(&Target, &Target, &str
                     Duration::from_secs(30),
                 )
                 .await;
-                cpu += cpu_secs(pid, ctx.ticks) - before;
+                cpu += cpu_since(pid, ctx.ticks, before).await;
                 ctx.note_errors(proxied.name, &run);
                 p.merge(run);
             }
@@ -1466,9 +1508,11 @@ async fn throughput_phase(ctx: &mut Ctx, pid: u32, targets: &[&Target]) {
         ctx.md,
         "\n### Throughput (non-streaming requests per second)\n\n\
          Closed loop for {} s per cell. The load generator and the simulator share one core, so \
-         \"direct\" is the ceiling of the rig itself; the proxy's own core use is shown beside \
-         (100% = the proxy saturates its core).\n\n\
-         | clients | target | req/s | vs direct | proxy CPU (of 1 core) | proxy CPU per request |\n\
+         \"direct\" is the ceiling of the rig itself; the proxy's own core use during the cell is \
+         shown beside (100% = the proxy saturates its core). CPU per request includes work the \
+         proxy finished after the cell (the history writer catching up): it is read once the \
+         proxy is idle again.\n\n\
+         | clients | target | req/s | vs direct | proxy CPU during the cell (of 1 core) | proxy CPU per request |\n\
          | --- | --- | --- | --- | --- | --- |",
         wall.as_secs()
     );
@@ -1478,7 +1522,8 @@ async fn throughput_phase(ctx: &mut Ctx, pid: u32, targets: &[&Target]) {
         for t in targets {
             let before = cpu_secs(pid, ctx.ticks);
             let run = closed_loop(&ctx.client, t, clients, usize::MAX, wall).await;
-            let cpu = cpu_secs(pid, ctx.ticks) - before;
+            let in_window = cpu_secs(pid, ctx.ticks) - before;
+            let cpu = cpu_since(pid, ctx.ticks, before).await;
             ctx.note_errors(&format!("{} x{clients}", t.name), &run);
             let rps = run.rps();
             let is_direct = t.wire == Wire::Upstream;
@@ -1486,7 +1531,7 @@ async fn throughput_phase(ctx: &mut Ctx, pid: u32, targets: &[&Target]) {
                 direct_rps = rps;
                 let _ = writeln!(ctx.md, "| {clients} | {} | {rps:.0} | — | — | — |", t.name);
             } else {
-                let util = cpu / run.wall.as_secs_f64() * 100.0;
+                let util = in_window / run.wall.as_secs_f64() * 100.0;
                 let per = cpu / run.latencies.len().max(1) as f64 * 1e6;
                 let _ = writeln!(
                     ctx.md,
@@ -1595,13 +1640,21 @@ async fn paced_phase(ctx: &mut Ctx, pairs: &[(&Target, &Target, &str)]) -> Resul
     Ok(())
 }
 
+/// How many streams the held-open phase opens (`BENCH_STREAMS` overrides).
+fn held_streams(quick: bool) -> usize {
+    std::env::var("BENCH_STREAMS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(if quick { 200 } else { 1000 })
+}
+
 async fn held_streams_phase(
     ctx: &mut Ctx,
     pid: u32,
     openai: &Target,
     anthropic: &Target,
 ) -> Result<(), String> {
-    let total = if ctx.quick { 200 } else { 1000 };
+    let total = held_streams(ctx.quick);
     // 60 text events 150 ms apart: each stream lasts about 9 s, long enough to hold them all.
     let text = "hold this open [[sim:slow]] [[sim:long]]";
     let targets = [with_text(openai, text), with_text(anthropic, text)];
@@ -1790,12 +1843,12 @@ async fn litellm_phase(
             closed_loop(&ctx.client, &target, clients, usize::MAX, wall),
         )
         .await;
-        let lcpu = cpu_secs(lpid, ctx.ticks) - before;
+        let lcpu = cpu_since(lpid, ctx.ticks, before).await;
         lite_peak = lite_peak.max(peak);
         ctx.note_errors(&format!("litellm x{clients}"), &lrun);
         let before = cpu_secs(anti_pid, ctx.ticks);
         let arun = closed_loop(&ctx.client, anti_openai, clients, usize::MAX, wall).await;
-        let acpu = cpu_secs(anti_pid, ctx.ticks) - before;
+        let acpu = cpu_since(anti_pid, ctx.ticks, before).await;
         ctx.note_errors(&format!("anti-api-tui x{clients}"), &arun);
         let (lr, ar) = (lrun.rps(), arun.rps());
         let lper = lcpu / lrun.latencies.len().max(1) as f64 * 1e6;
