@@ -14,6 +14,13 @@
 //! - `BENCH_LITELLM` — a launcher (`scripts/litellm/run.sh`) to compare against; unset skips it.
 //! - `BENCH_QUICK=1` — shorter runs (a smoke test of the bench itself).
 //! - `BENCH_PROXY_BIN` — the proxy binary (default: the release binary cargo built with this bench).
+//! - `BENCH_STREAMS` — how many streams the held-open phase opens (default 1,000; 200 quick).
+//! - `BENCH_PROXY_ENV="K=V;K=V"` — extra environment for the proxy under test (experiments).
+//!
+//! The proxy runs with `ANTI_API_ACCOUNT_MIN_INTERVAL_MS=0` and `ANTI_API_ACCOUNT_MAX_CONCURRENCY=0`
+//! (the per-account pacing would otherwise be what is measured); everything else is default.
+//! Helper modes of this binary: `sim` (the simulator) and `forward` (a bare axum + reqwest
+//! forwarder, the floor the proxy is compared with).
 
 #![allow(
     clippy::print_stdout,
