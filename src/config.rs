@@ -212,6 +212,9 @@ pub struct HistoryConfig {
     pub retention_days: u64,
     /// Above this size the oldest bodies, then the oldest requests, are deleted.
     pub max_db_mb: u64,
+    /// A response ends only once its request's row is committed, so a crash never loses a
+    /// request the client saw complete (one small commit per request, shared under load).
+    pub durable: bool,
 }
 
 impl Default for HistoryConfig {
@@ -221,6 +224,7 @@ impl Default for HistoryConfig {
             max_body_kb: 256,
             retention_days: 14,
             max_db_mb: 200,
+            durable: true,
         }
     }
 }
@@ -327,6 +331,9 @@ impl Config {
         }
         if let Some(v) = get("ANTI_API_HISTORY_CAPTURE") {
             self.history.capture = parse_env("ANTI_API_HISTORY_CAPTURE", &v)?;
+        }
+        if let Some(v) = get("ANTI_API_HISTORY_DURABLE") {
+            self.history.durable = parse_env("ANTI_API_HISTORY_DURABLE", &v)?;
         }
         Ok(())
     }

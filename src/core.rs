@@ -25,6 +25,7 @@ use crate::catalogue::Catalogue;
 use crate::config::{Config, FlowConfig};
 use crate::events::Bus;
 use crate::routing::{self, Route};
+use crate::store::CommitBarrier;
 use crate::translate::antigravity::SignatureStore;
 use crate::translate::ir::{ChatRequest, ErrorInfo, Thinking};
 use crate::upstream::{self, AntigravityClient};
@@ -47,6 +48,8 @@ struct Inner {
     shutdown: CancellationToken,
     listen_addr: OnceLock<SocketAddr>,
     capture: OnceLock<CaptureSink>,
+    /// Set when the history is durable: responses end after their row is committed.
+    commit_barrier: OnceLock<CommitBarrier>,
     /// Routing flows; editable while running (the console's Routing tab).
     flows: RwLock<Vec<FlowConfig>>,
     latency: LatencyBook,
@@ -76,6 +79,7 @@ impl Core {
                 shutdown: CancellationToken::new(),
                 listen_addr: OnceLock::new(),
                 capture: OnceLock::new(),
+                commit_barrier: OnceLock::new(),
                 latency: LatencyBook::default(),
             }),
         })
@@ -117,6 +121,20 @@ impl Core {
     /// Sends request bodies to the history store from now on (set once, at start-up).
     pub fn set_capture(&self, sink: CaptureSink) {
         let _ = self.inner.capture.set(sink);
+    }
+
+    /// From now on `history_committed` waits for the history's writer (set once, at start-up).
+    pub fn set_commit_barrier(&self, barrier: CommitBarrier) {
+        let _ = self.inner.commit_barrier.set(barrier);
+    }
+
+    /// Waits until the request events reported so far are committed to the history (at once
+    /// when the history is off or not durable). Called between a request's `finish` and the
+    /// last bytes of its response.
+    pub async fn history_committed(&self) {
+        if let Some(barrier) = self.inner.commit_barrier.get() {
+            barrier.wait().await;
+        }
     }
 
     pub fn capture(&self) -> &CaptureSink {

@@ -109,6 +109,9 @@ fn open_history(paths: &Paths, core: &Core) -> Option<HistoryStore> {
     match HistoryStore::open(&path, options) {
         Ok(history) => {
             core.set_capture(history.attach(core.bus()));
+            if core.config().history.durable {
+                core.set_commit_barrier(history.commit_barrier());
+            }
             Some(history)
         }
         Err(e) => {

@@ -1,7 +1,8 @@
 //! The request history: one SQLite file (`DATA/history.sqlite3`, 0600, WAL) holding a row per
 //! request and, per capture mode, its redacted bodies. One std thread owns the write connection;
-//! the request path never waits for it.
+//! the request path only waits for it through a `CommitBarrier` (`[history] durable`).
 
+mod barrier;
 mod held;
 mod ops;
 mod query;
@@ -14,6 +15,7 @@ mod writer;
 mod tests;
 
 pub use crate::config::CaptureMode;
+pub use barrier::CommitBarrier;
 pub use query::{HistoryReader, Resolved};
 pub use retention::PruneStats;
 
@@ -223,6 +225,11 @@ impl HistoryStore {
         let (reply, rx) = std_mpsc::sync_channel(1);
         self.send(Cmd::Flush { reply });
         rx.recv().context("the history writer stopped")?
+    }
+
+    /// A handle the request path waits on so a response ends only after its row is committed.
+    pub fn commit_barrier(&self) -> CommitBarrier {
+        CommitBarrier::new(self.inner.commands.clone())
     }
 
     /// Applies retention now (it also runs at open and hourly); blocks until done.

@@ -79,6 +79,7 @@ async fn handle(
         Err(error) => {
             let guard = RequestGuard::start(core.bus(), api, path, "", false, &client);
             guard.finish(Outcome::Rejected, error.status, Some(&error.message));
+            core.history_committed().await;
             return error_response(api, &error);
         }
     };
@@ -94,6 +95,7 @@ async fn handle(
             let guard = RequestGuard::start(core.bus(), api, path, "", false, &client);
             core.capture().record(guard.id, Stage::ClientRequest, body);
             guard.finish(Outcome::Rejected, error.status, Some(&error.message));
+            core.history_committed().await;
             return error_response(api, &error);
         }
     };

@@ -79,7 +79,7 @@ pub async fn respond(
                 Outcome::Rejected
             };
             guard.finish(outcome, error.status, Some(&error.message));
-            return captured_error(&core, id, api, &error);
+            return captured_error(&core, id, api, &error).await;
         }
     };
     if req.stream {
@@ -129,7 +129,7 @@ async fn complete_response(
             Err(error) => {
                 let id = guard.id;
                 guard.finish(Outcome::UpstreamError, error.status, Some(&error.message));
-                return captured_error(core, id, api, &error);
+                return captured_error(core, id, api, &error).await;
             }
         }
     }
@@ -152,6 +152,7 @@ async fn complete_response(
             .record(guard.id, Stage::ClientResponse, bytes.into());
     }
     guard.finish(Outcome::Ok, 200, None);
+    core.history_committed().await;
     (StatusCode::OK, axum::Json(body)).into_response()
 }
 
@@ -225,9 +226,7 @@ async fn next_chunk(mut s: StreamState) -> Option<(Result<Bytes, Infallible>, St
     let mut out = BytesMut::new();
     if let Some(event) = s.pending.pop_front() {
         emit(&mut s, &event, &mut out);
-        if let Some(c) = s.collector.as_mut() {
-            c.push(&out);
-        }
+        keep(&mut s, &out).await;
         return Some((Ok(out.freeze()), s));
     }
     let shutdown = s.core.shutdown_token().clone();
@@ -251,17 +250,29 @@ async fn next_chunk(mut s: StreamState) -> Option<(Result<Bytes, Infallible>, St
         },
         () = tokio::time::sleep(s.ping_every), if pings => anthropic::StreamEncoder::ping(&mut out),
     }
+    keep(&mut s, &out).await;
     if out.is_empty() && s.done {
         return None;
-    }
-    if let Some(c) = s.collector.as_mut() {
-        c.push(&out);
     }
     Some((Ok(out.freeze()), s))
 }
 
-/// An error response, also kept as the request's client response.
-fn captured_error(core: &Core, id: RequestId, api: ApiFormat, error: &ErrorInfo) -> Response {
+/// Adds a piece to the captured client response. Once the answer is over, hands the whole
+/// response to the history and waits for the request's commit, so the client never sees an
+/// answer complete that a crash could still lose.
+async fn keep(s: &mut StreamState, out: &[u8]) {
+    if let Some(c) = s.collector.as_mut() {
+        c.push(out);
+    }
+    if s.done {
+        s.collector = None;
+        s.core.history_committed().await;
+    }
+}
+
+/// An error response, also kept as the request's client response; returned once the request's
+/// row is committed.
+async fn captured_error(core: &Core, id: RequestId, api: ApiFormat, error: &ErrorInfo) -> Response {
     if core.capture().is_enabled() {
         let body = match api {
             ApiFormat::OpenAi => openai::error_json(error),
@@ -272,6 +283,7 @@ fn captured_error(core: &Core, id: RequestId, api: ApiFormat, error: &ErrorInfo)
                 .record(id, Stage::ClientResponse, bytes.into());
         }
     }
+    core.history_committed().await;
     error_response(api, error)
 }
 

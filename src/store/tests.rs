@@ -391,3 +391,44 @@ fn write_throughput_with_bodies() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_commit_barrier_returns_once_rows_are_readable_from_another_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.sqlite3");
+    let store = HistoryStore::open(&path, options(CaptureMode::All)).unwrap();
+    let bus = Bus::new();
+    let sink = store.attach(&bus);
+    let barrier = store.commit_barrier();
+    let reader = HistoryReader::open(&path).unwrap();
+    let mut ids = Vec::new();
+    for round in 0..20 {
+        // Several requests finishing together share the waits (group commit).
+        let mut waits = Vec::new();
+        for n in 0..4 {
+            let id = started(&bus, Utc::now(), &format!("m-{round}-{n}"));
+            sink.record(id, Stage::ClientResponse, Bytes::from_static(b"{\"ok\":1}"));
+            finished(&bus, id, Outcome::Ok, 200);
+            ids.push(id);
+            let barrier = barrier.clone();
+            waits.push(tokio::spawn(async move { barrier.wait().await }));
+        }
+        for wait in waits {
+            tokio::time::timeout(Duration::from_secs(1), wait)
+                .await
+                .expect("the barrier answers well within the batch window")
+                .unwrap();
+        }
+        // No flush: what the barrier promised is already in the file.
+        let rows = reader.list(&HistoryQuery::default()).unwrap();
+        for id in &ids {
+            let row = rows.iter().find(|r| r.id == *id).expect("row committed");
+            assert_eq!(row.status, Some(200));
+        }
+    }
+    drop(store);
+    // With the writer gone the barrier returns at once instead of hanging the request.
+    tokio::time::timeout(Duration::from_millis(500), barrier.wait())
+        .await
+        .expect("no writer, no wait");
+}

@@ -41,6 +41,10 @@ pub enum Cmd {
     Flush {
         reply: std_mpsc::SyncSender<anyhow::Result<()>>,
     },
+    /// `CommitBarrier::wait`: commit what has been reported, then reply.
+    Commit {
+        reply: oneshot::Sender<()>,
+    },
     Prune {
         reply: std_mpsc::SyncSender<anyhow::Result<PruneStats>>,
     },
@@ -96,10 +100,21 @@ impl Writer {
             let wait = self
                 .batch_started
                 .map_or(poll, |t| poll.min(BATCH_WINDOW.saturating_sub(t.elapsed())));
-            match commands.recv_timeout(wait) {
-                Ok(Cmd::Shutdown) | Err(std_mpsc::RecvTimeoutError::Disconnected) => break,
-                Ok(cmd) => self.handle(cmd),
-                Err(std_mpsc::RecvTimeoutError::Timeout) => {}
+            let mut next = match commands.recv_timeout(wait) {
+                Ok(cmd) => Some(cmd),
+                Err(std_mpsc::RecvTimeoutError::Timeout) => None,
+                Err(std_mpsc::RecvTimeoutError::Disconnected) => break,
+            };
+            while let Some(cmd) = next.take() {
+                match cmd {
+                    Cmd::Shutdown => {
+                        self.drain();
+                        self.commit();
+                        return;
+                    }
+                    Cmd::Commit { reply } => next = self.commit_together(reply, commands),
+                    cmd => self.handle(cmd),
+                }
             }
             busy = self.drain() > 0;
             if self
@@ -140,8 +155,33 @@ impl Writer {
                 self.catch_up();
                 let _ = reply.send(Ok(self.prune()));
             }
-            Cmd::Shutdown => {}
+            Cmd::Shutdown | Cmd::Commit { .. } => {}
         }
+    }
+
+    /// Group commit: every barrier already queued behind `first` shares one commit. Returns the
+    /// first other command found in the queue, to be handled next.
+    fn commit_together(
+        &mut self,
+        first: oneshot::Sender<()>,
+        commands: &std_mpsc::Receiver<Cmd>,
+    ) -> Option<Cmd> {
+        let mut waiting = vec![first];
+        let mut other = None;
+        while let Ok(cmd) = commands.try_recv() {
+            match cmd {
+                Cmd::Commit { reply } => waiting.push(reply),
+                cmd => {
+                    other = Some(cmd);
+                    break;
+                }
+            }
+        }
+        self.catch_up();
+        for reply in waiting {
+            let _ = reply.send(());
+        }
+        other
     }
 
     /// Everything sent before now, committed (a failed commit is logged and its batch lost).

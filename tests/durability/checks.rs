@@ -1,10 +1,11 @@
 //! What must hold after a `kill -9`: the accounts file and the config parse (with both
 //! accounts and their refresh tokens intact), the history database opens read-only, and every
-//! request the client saw complete before the history's commit window is in it.
+//! request the client saw complete is in it (`[history] durable`, the default, commits a
+//! request's row before its response ends).
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anti_api_tui::accounts::AccountPool;
 use anti_api_tui::config::{AccountsConfig, Config};
@@ -14,18 +15,10 @@ use anti_api_tui::store::{self, HistoryQuery, HistoryReader};
 
 use super::traffic::Completed;
 
-/// The history commits in batches (250 ms window, 20 ms polling); a request that completed
-/// longer ago than this before the kill must have been committed.
-pub const COMMIT_WINDOW: Duration = Duration::from_millis(750);
-
 #[derive(Debug, Default)]
 pub struct Report {
     pub completed: usize,
     pub recorded: usize,
-    /// Completed within the commit window before the kill and not recorded (allowed).
-    pub lost_in_window: usize,
-    /// How long before the kill the oldest of those completed.
-    pub oldest_lost: Duration,
     /// Temp files a killed write left beside its target.
     pub leftovers: usize,
 }
@@ -67,9 +60,6 @@ pub fn after_kill(
     for done in completed {
         if recorded.contains(done.model.as_str()) {
             report.recorded += 1;
-        } else if killed_at.duration_since(done.at) < COMMIT_WINDOW {
-            report.lost_in_window += 1;
-            report.oldest_lost = report.oldest_lost.max(killed_at.duration_since(done.at));
         } else {
             missing.push(format!(
                 "{} ({:?} before the kill)",
