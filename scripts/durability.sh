@@ -2,8 +2,8 @@
 # Durability: kill -9 the server 20 times (override with ITERATIONS=N) during heavy traffic on
 # both APIs, while it rewrites accounts.json (token refreshes, project re-discovery) and while
 # another process rewrites config.toml and accounts.json; after each kill the accounts file, the
-# config and the history database must open, and every request that completed before the
-# history's commit window must be in the history. Prints one line per kill and a summary.
+# config and the history database must open, and every request the client saw complete must be
+# in the history. Prints one line per kill and a summary.
 # Offline: the simulator runs inside the test process; everything is on 127.0.0.1.
 #
 #   bash scripts/durability.sh            # debug build (reuses `cargo test`'s build)
