@@ -1,0 +1,256 @@
+//! The summary of a run as Markdown: the run itself, requests per class with latency, memory
+//! and descriptors against their bounds, the history check, and the first failures.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use super::client::{Outcome, Seen};
+use super::ledger::Ledger;
+use super::mix::Class;
+use super::probe::Memory;
+
+/// How much the proxy may grow over its post-warm-up baseline, and how close to it its
+/// descriptors must come back once the load has ended.
+#[derive(Debug, Clone, Copy)]
+pub struct Bounds {
+    pub rss_growth_kib: u64,
+    pub fds_growth: usize,
+    pub fds_after: usize,
+}
+
+/// Everything the report says about the run itself.
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub secs: u64,
+    pub rate: f64,
+    /// Wall time from the first request sent to the last answer.
+    pub load_wall: Duration,
+    pub warm_up: Duration,
+    pub settle: Duration,
+    pub profile: &'static str,
+    pub load_before: String,
+    pub load_after: String,
+    pub upstream_calls: u64,
+    pub open_upstream_streams_after: u64,
+    pub history_bytes: u64,
+}
+
+pub struct Report<'a> {
+    pub run: Run,
+    pub outcomes: &'a [Outcome],
+    pub memory: Memory,
+    pub bounds: Bounds,
+    pub ledger: &'a Ledger,
+}
+
+impl Report<'_> {
+    pub fn failures(&self) -> Vec<String> {
+        self.outcomes
+            .iter()
+            .filter_map(|o| match &o.seen {
+                Seen::Expected => None,
+                Seen::Failure(why) => {
+                    Some(format!("{} ({}): {why}", o.plan.model(), o.plan.class()))
+                }
+            })
+            .collect()
+    }
+
+    pub fn rss_ok(&self) -> bool {
+        self.memory.rss_max_kib <= self.memory.rss_baseline_kib + self.bounds.rss_growth_kib
+    }
+
+    pub fn fds_ok(&self) -> bool {
+        self.memory.fds_max <= self.memory.fds_baseline + self.bounds.fds_growth
+    }
+
+    pub fn fds_after_ok(&self) -> bool {
+        self.memory.fds_end <= self.memory.fds_baseline + self.bounds.fds_after
+    }
+
+    pub fn markdown(&self) -> String {
+        let mut out = String::new();
+        self.write_run(&mut out);
+        self.write_classes(&mut out);
+        self.write_memory(&mut out);
+        self.write_history(&mut out);
+        out
+    }
+
+    fn write_run(&self, out: &mut String) {
+        let r = &self.run;
+        let sent = self.outcomes.len();
+        let achieved = count_f64(sent) / r.load_wall.as_secs_f64().max(0.001);
+        let _ = writeln!(out, "### Run\n");
+        let _ = writeln!(out, "| what | value |\n| --- | --- |");
+        let _ = writeln!(
+            out,
+            "| load | {} s at {} req/s open loop ({sent} requests, {achieved:.1} req/s achieved over {:.1} s) |",
+            r.secs,
+            r.rate,
+            r.load_wall.as_secs_f64()
+        );
+        let _ = writeln!(out, "| build | {} |", r.profile);
+        let _ = writeln!(
+            out,
+            "| warm-up / settle | {:.0} s / {:.0} s |",
+            r.warm_up.as_secs_f64(),
+            r.settle.as_secs_f64()
+        );
+        let _ = writeln!(
+            out,
+            "| machine load (1-min average) before / after | {} / {} |",
+            r.load_before, r.load_after
+        );
+        let _ = writeln!(out, "| upstream generate calls | {} |", r.upstream_calls);
+        let _ = writeln!(
+            out,
+            "| upstream streams open after the settle | {} |",
+            r.open_upstream_streams_after
+        );
+        let _ = writeln!(
+            out,
+            "| history database (with WAL) | {:.1} MiB |\n",
+            mib(r.history_bytes / 1024)
+        );
+    }
+
+    fn write_classes(&self, out: &mut String) {
+        let mut classes: BTreeMap<Class, Vec<&Outcome>> = BTreeMap::new();
+        for o in self.outcomes {
+            classes.entry(o.plan.class()).or_default().push(o);
+        }
+        let _ = writeln!(out, "### Requests\n");
+        let _ = writeln!(
+            out,
+            "| class | sent | as expected | failures | p50 ms | p99 ms |\n| --- | --- | --- | --- | --- | --- |"
+        );
+        for (class, outcomes) in &classes {
+            row(out, &class.to_string(), outcomes);
+        }
+        let all: Vec<&Outcome> = self.outcomes.iter().collect();
+        row(out, "**all**", &all);
+        let _ = writeln!(
+            out,
+            "\nLatency is send to the last byte (to the first chunk for \"client gone\").\n"
+        );
+        let failures = self.failures();
+        if !failures.is_empty() {
+            let _ = writeln!(out, "Failures ({}; the first 20):\n", failures.len());
+            for f in failures.iter().take(20) {
+                let _ = writeln!(out, "- {f}");
+            }
+            out.push('\n');
+        }
+    }
+
+    fn write_memory(&self, out: &mut String) {
+        let m = &self.memory;
+        let b = &self.bounds;
+        let verdict = |ok: bool| if ok { "ok" } else { "**exceeded**" };
+        let _ = writeln!(out, "### Proxy process\n");
+        let _ = writeln!(
+            out,
+            "| what | min | baseline | max | end | bound | |\n| --- | --- | --- | --- | --- | --- | --- |"
+        );
+        let _ = writeln!(
+            out,
+            "| RSS (MiB) | {:.1} | {:.1} | {:.1} | {:.1} | max ≤ baseline + {:.0} | {} |",
+            mib(m.rss_min_kib),
+            mib(m.rss_baseline_kib),
+            mib(m.rss_max_kib),
+            mib(m.rss_end_kib),
+            mib(b.rss_growth_kib),
+            verdict(self.rss_ok())
+        );
+        let _ = writeln!(
+            out,
+            "| open fds | — | {} | {} | {} | max ≤ baseline + {}, end ≤ baseline + {} | {} |\n",
+            m.fds_baseline,
+            m.fds_max,
+            m.fds_end,
+            b.fds_growth,
+            b.fds_after,
+            verdict(self.fds_ok() && self.fds_after_ok())
+        );
+    }
+
+    fn write_history(&self, out: &mut String) {
+        let l = self.ledger;
+        let _ = writeln!(out, "### History\n");
+        let _ = writeln!(
+            out,
+            "{} rows; {} of {} requests found exactly once with the expected API, stream flag, \
+             status and outcome; {} problems.\n",
+            l.rows,
+            l.matched,
+            self.outcomes.len(),
+            l.problems.len()
+        );
+        let _ = writeln!(
+            out,
+            "Injected 429s: {} answered by the upstream (the proxy waited out the short rate \
+             limit once, then tried the next account), {} by the proxy itself while every \
+             account was cooling down for the model.\n",
+            l.upstream_429, l.cooling_429
+        );
+        for p in l.problems.iter().take(20) {
+            let _ = writeln!(out, "- {p}");
+        }
+    }
+}
+
+fn row(out: &mut String, name: &str, outcomes: &[&Outcome]) {
+    let failures = outcomes.iter().filter(|o| o.seen != Seen::Expected).count();
+    let mut ms: Vec<f64> = outcomes
+        .iter()
+        .map(|o| o.latency.as_secs_f64() * 1000.0)
+        .collect();
+    ms.sort_by(f64::total_cmp);
+    let _ = writeln!(
+        out,
+        "| {name} | {} | {} | {failures} | {:.1} | {:.1} |",
+        outcomes.len(),
+        outcomes.len() - failures,
+        percentile(&ms, 0.50),
+        percentile(&ms, 0.99)
+    );
+}
+
+/// Nearest rank on sorted values; 0 when empty.
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = (p * count_f64(sorted.len())).ceil();
+    let index = sorted
+        .iter()
+        .enumerate()
+        .map(|(i, _)| i)
+        .find(|&i| count_f64(i + 1) >= rank)
+        .unwrap_or(sorted.len() - 1);
+    sorted[index]
+}
+
+fn count_f64(n: usize) -> f64 {
+    f64::from(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+fn mib(kib: u64) -> f64 {
+    f64::from(u32::try_from(kib).unwrap_or(u32::MAX)) / 1024.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percentile;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let v: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert!((percentile(&v, 0.5) - 50.0).abs() < f64::EPSILON);
+        assert!((percentile(&v, 0.99) - 99.0).abs() < f64::EPSILON);
+        assert!((percentile(&[7.0], 0.99) - 7.0).abs() < f64::EPSILON);
+        assert!(percentile(&[], 0.5).abs() < f64::EPSILON);
+    }
+}
