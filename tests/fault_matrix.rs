@@ -20,7 +20,10 @@ mod fault_matrix {
 }
 
 use anti_api_tui::simulator::Fault;
-use fault_matrix::observe::{Api, PERSISTENT, Seen, describe_client, describe_pool, observe};
+use fault_matrix::observe::{
+    Api, Client, PERSISTENT, Seen, describe_client, describe_history, describe_pool, observe,
+    recorded_as,
+};
 use fault_matrix::table::{self, Row};
 
 /// Runs the three situations of a row on both APIs at once and compares them with the table.
@@ -38,10 +41,20 @@ async fn check_api(fault: Fault, stream: bool, api: Api) {
         observe(fault, PERSISTENT, false, &["alice"], api, stream),
         observe(fault, PERSISTENT, true, &["alice", "bob"], api, stream),
     );
-    let expect = |client, pool, calls| Seen {
-        client: describe_client(client, api),
-        pool: describe_pool(pool),
-        calls,
+    // One account tried, unless bob answered after alice failed.
+    let expect = |client: Client, pool, calls: (u64, u64)| {
+        let (outcome, status) = recorded_as(client);
+        let (accounts, last) = if client == Client::Ok && calls.1 > 0 {
+            (2, "bob")
+        } else {
+            (1, "alice")
+        };
+        Seen {
+            client: describe_client(client, api),
+            pool: describe_pool(pool),
+            calls,
+            history: describe_history(outcome, status, accounts, last),
+        }
     };
     let once_expected = expect(row.once.0, row.once.1, once.calls);
     assert_eq!(once, once_expected, "{fault} stream={stream} {api:?}: once");
@@ -113,8 +126,8 @@ fn markdown(rows: &[Row]) -> String {
     use std::fmt::Write as _;
     let mut out = String::from(
         "| fault | mode | once (1 account) | every call (1 account) \
-         | every call on alice, bob fine | pool: alice |\n\
-         | --- | --- | --- | --- | --- | --- |\n",
+         | every call on alice, bob fine | pool: alice | history row: every call · alice failing |\n\
+         | --- | --- | --- | --- | --- | --- | --- |\n",
     );
     for row in rows {
         let a = Api::Anthropic;
@@ -123,9 +136,19 @@ fn markdown(rows: &[Row]) -> String {
             "nothing" => once,
             pool => format!("{once}; {pool}"),
         };
+        let row_of = |client: Client| {
+            let (outcome, status) = recorded_as(client);
+            let outcome = serde_json::to_value(outcome).unwrap();
+            let served_by_bob = if client == Client::Ok && row.failover.1.1 > 0 {
+                " (bob, 2nd account)"
+            } else {
+                ""
+            };
+            format!("`{} {status}`{served_by_bob}", outcome.as_str().unwrap())
+        };
         let _ = writeln!(
             out,
-            "| `{}` | {} | {} | {} ({} call{}) | {} (calls {}/{}) | {} |",
+            "| `{}` | {} | {} | {} ({} call{}) | {} (calls {}/{}) | {} | {} · {} |",
             row.fault,
             if row.stream { "stream" } else { "non-stream" },
             once,
@@ -136,6 +159,8 @@ fn markdown(rows: &[Row]) -> String {
             row.failover.1.0,
             row.failover.1.1,
             describe_pool(row.pool),
+            row_of(row.always.0),
+            row_of(row.failover.0),
         );
     }
     out

@@ -32,6 +32,18 @@ pub struct Opened {
     pub thinking: bool,
     /// What the schema cleaner changed in the client's tool schemas.
     pub schema_changes: Vec<String>,
+    /// When the first event arrived (a non-streaming answer is read whole before it is served).
+    pub first_event_at: std::time::Instant,
+}
+
+/// Reads a non-streaming answer to its end inside its attempt, so a stream that breaks half-way
+/// can fail over like one that fails at once. The account's slot is freed when it ends.
+async fn read_whole(mut opened: Opened) -> Result<Opened, ErrorInfo> {
+    while let Some(next) = opened.rest.next().await {
+        opened.first.push(next?);
+    }
+    opened.rest = Box::pin(futures::stream::empty());
+    Ok(opened)
 }
 
 /// What one attempt on one account concluded.
@@ -144,7 +156,7 @@ impl Core {
                             let ttft =
                                 u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
                             self.latency().record(&spec.id, ttft);
-                            return Attempt::Served(Opened {
+                            let opened = Opened {
                                 first,
                                 rest: continue_stream(
                                     chunks,
@@ -158,7 +170,18 @@ impl Core {
                                 account: account.to_owned(),
                                 thinking: plan.thinking,
                                 schema_changes: plan.schema_changes,
-                            });
+                                first_event_at: std::time::Instant::now(),
+                            };
+                            if req.stream {
+                                return Attempt::Served(opened);
+                            }
+                            return match read_whole(opened).await {
+                                Ok(opened) => Attempt::Served(opened),
+                                // A broken connection or a stall: the client has seen nothing
+                                // yet, so the next account can still answer.
+                                Err(e) if e.kind == ErrorKind::Overloaded => Attempt::Next(e),
+                                Err(e) => Attempt::Stop(e),
+                            };
                         }
                         First::Empty if !empty_retried => {
                             empty_retried = true;

@@ -73,6 +73,16 @@ impl RequestGuard {
         }
     }
 
+    /// The first event arrived at `at` (a non-streaming answer reaches the handler whole).
+    pub fn first_event_at(&mut self, at: Instant) {
+        if self.ttft_ms.is_none() {
+            let ttft_ms = u64::try_from(at.saturating_duration_since(self.started).as_millis())
+                .unwrap_or(u64::MAX);
+            self.ttft_ms = Some(ttft_ms);
+            self.progress(Progress::FirstToken { ttft_ms });
+        }
+    }
+
     /// Notes an event on its way to the client (first token time, live text, usage).
     pub fn observe(&mut self, event: &StreamEvent) {
         if self.ttft_ms.is_none()

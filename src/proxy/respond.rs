@@ -115,6 +115,7 @@ async fn complete_response(
 ) -> Response {
     let show = shows_thinking(api, req, &opened);
     let mut builder = ResponseBuilder::default();
+    guard.first_event_at(opened.first_event_at);
     for event in &opened.first {
         guard.observe(event);
         builder.push(event);

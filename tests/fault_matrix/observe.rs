@@ -1,10 +1,13 @@
 //! Runs one request under an injected fault and reports what the client saw (HTTP status or
-//! in-band error, in its own format), which accounts the upstream saw, and what the account
-//! pool did to `alice`.
+//! in-band error, in its own format), which accounts the upstream saw, what the account pool did
+//! to `alice`, and what the request history recorded (checked against what the client saw).
 
 use std::time::Duration;
 
+use anti_api_tui::capture::Stage;
+use anti_api_tui::events::Outcome;
 use anti_api_tui::simulator::{Fault, FaultScope};
+use anti_api_tui::store::{CaptureMode, HistoryOptions, HistoryQuery, HistoryStore};
 use serde_json::{Value, json};
 
 use super::support::{Harness, parse_sse};
@@ -64,6 +67,36 @@ pub struct Seen {
     pub pool: String,
     /// Generate calls the upstream saw per account (alice, bob).
     pub calls: (u64, u64),
+    /// The request's history row: outcome, status, accounts tried and the last one.
+    pub history: String,
+}
+
+/// The outcome and status the history records for what the client saw.
+pub fn recorded_as(client: Client) -> (Outcome, u16) {
+    match client {
+        Client::Ok => (Outcome::Ok, 200),
+        Client::Status(status, _) if status >= 500 || status == 429 => {
+            (Outcome::UpstreamError, status)
+        }
+        Client::Status(status, _) => (Outcome::Rejected, status),
+        Client::InBand(kind) => (
+            Outcome::UpstreamError,
+            match kind {
+                "rate_limit_error" => 429,
+                "api_error" => 502,
+                _ => 503,
+            },
+        ),
+    }
+}
+
+pub fn describe_history(outcome: Outcome, status: u16, accounts: u32, last: &str) -> String {
+    let outcome = serde_json::to_value(outcome).unwrap();
+    format!(
+        "{} {status}; {accounts} account{} tried, last {last}",
+        outcome.as_str().unwrap(),
+        if accounts == 1 { "" } else { "s" }
+    )
 }
 
 pub fn describe_client(client: Client, api: Api) -> String {
@@ -95,6 +128,17 @@ pub async fn observe(
     stream: bool,
 ) -> Seen {
     let h = Harness::start_with(accounts, |c| c.upstream.stream_idle_timeout_s = 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let history = HistoryStore::open(
+        &dir.path().join("history.sqlite3"),
+        HistoryOptions {
+            capture: CaptureMode::All,
+            ..HistoryOptions::default()
+        },
+    )
+    .unwrap();
+    h.core.set_capture(history.attach(h.core.bus()));
+    h.core.set_commit_barrier(history.commit_barrier());
     let scope = FaultScope {
         model: None,
         account: only_alice.then(|| "alice".to_owned()),
@@ -127,10 +171,110 @@ pub async fn observe(
     };
     let upstream = h.sim.stats();
     let calls = |who: &str| upstream.calls_by_account.get(who).copied().unwrap_or(0);
+    let calls = (calls("alice@example.com"), calls("bob@example.com"));
+    let history = recorded(&h, &history, &client, &text, calls).await;
     Seen {
         client,
         pool: pool_of(&h),
-        calls: (calls("alice@example.com"), calls("bob@example.com")),
+        calls,
+        history,
+    }
+}
+
+/// The request's history row, checked against what the client saw: exactly one row (committed
+/// before the client had its answer: no flush here), the status the client saw (or the in-band
+/// error's), the outcome that goes with it, the client's error message, and the client's body
+/// byte for byte.
+async fn recorded(
+    h: &Harness,
+    history: &HistoryStore,
+    client: &str,
+    text: &str,
+    calls: (u64, u64),
+) -> String {
+    let rows = history.list(HistoryQuery::default()).await.unwrap();
+    assert_eq!(rows.len(), 1, "one row per request: {rows:?}");
+    let row = &rows[0];
+    let outcome = row
+        .outcome
+        .expect("finished before the client had its answer");
+    let status = row.status.expect("a status");
+    let ok = client == "ok";
+    assert_eq!(outcome == Outcome::Ok, ok, "{client}: {row:?}");
+    if ok {
+        assert_eq!(status, 200);
+        assert!(row.error.is_none(), "{row:?}");
+    } else {
+        let message = client_error_message(text).expect("an error message");
+        assert_eq!(row.error.as_deref(), Some(message.as_str()), "{client}");
+        if let Some(code) = client.split(' ').next().and_then(|s| s.parse::<u16>().ok())
+            && !client.contains("in-band")
+        {
+            assert_eq!(status, code, "{client}: {row:?}");
+        } else {
+            assert!(
+                status >= 400,
+                "an in-band error is recorded with its status: {row:?}"
+            );
+        }
+    }
+    let detail = history.detail(row.id).await.unwrap().unwrap();
+    let body = |stage| {
+        detail
+            .stages
+            .iter()
+            .filter(|s| s.stage == stage)
+            .map(|s| s.body.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(body(Stage::ClientRequest).len(), 1);
+    let response = body(Stage::ClientResponse);
+    assert_eq!(response.len(), 1, "{client}");
+    assert!(
+        same_body(&response[0], text),
+        "the stored response is what the client got:\n{}\n---\n{text}",
+        response[0]
+    );
+    let upstream_requests = body(Stage::UpstreamRequest).len();
+    assert_eq!(
+        upstream_requests > 0,
+        calls.0 + calls.1 > 0,
+        "an upstream request is stored when one was sent"
+    );
+    let last = h
+        .core
+        .accounts()
+        .snapshot()
+        .into_iter()
+        .find(|a| Some(&a.id) == row.account.as_ref())
+        .map_or_else(
+            || "none".to_owned(),
+            |a| a.email.trim_end_matches("@example.com").to_owned(),
+        );
+    describe_history(outcome, status, row.attempts, &last)
+}
+
+/// The error message in an error body, or in the last event of a stream that ended in one.
+fn client_error_message(text: &str) -> Option<String> {
+    let from = |v: &Value| v["error"]["message"].as_str().map(str::to_owned);
+    if let Ok(value) = serde_json::from_str::<Value>(text) {
+        return from(&value);
+    }
+    parse_sse(text)
+        .iter()
+        .rev()
+        .find_map(|(_, data)| from(data))
+}
+
+/// The stored body equals the client's, as JSON when both parse (stored JSON is re-indented for
+/// reading), else as text.
+fn same_body(stored: &str, client: &str) -> bool {
+    match (
+        serde_json::from_str::<Value>(stored),
+        serde_json::from_str::<Value>(client),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => stored == client,
     }
 }
 

@@ -134,21 +134,28 @@ pub fn rows() -> Vec<Row> {
                 Nothing,
             ),
         ]);
-        // A cut or a stall after the first event: the answer has begun, so it is not moved to
-        // another account. Streaming clients get the error in-band after the 200.
-        let late = if stream {
-            InBand(OVERLOADED)
-        } else {
-            Status(503, OVERLOADED)
-        };
+        // A cut or a stall after the first event. A streaming client has seen the answer begin,
+        // so it gets the error in-band after the 200 and nothing is moved; a non-streaming one
+        // has seen nothing yet, so the next account answers (no cooldown: not the account's
+        // fault).
         for fault in [Fault::DisconnectMidStream, Fault::Stall] {
-            rows.push(same(
-                fault,
-                (late, Nothing),
-                (late, 1),
-                (late, (1, 0)),
-                Nothing,
-            ));
+            rows.push(if stream {
+                same(
+                    fault,
+                    (InBand(OVERLOADED), Nothing),
+                    (InBand(OVERLOADED), 1),
+                    (InBand(OVERLOADED), (1, 0)),
+                    Nothing,
+                )
+            } else {
+                same(
+                    fault,
+                    (Status(503, OVERLOADED), Nothing),
+                    (Status(503, OVERLOADED), 1),
+                    (Ok, (1, 1)),
+                    Nothing,
+                )
+            });
         }
     }
     rows
