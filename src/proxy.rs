@@ -46,6 +46,7 @@ pub fn router(core: Core) -> Router {
         .route("/v1/embeddings", any(not_supported))
         .route("/v1/responses", any(not_supported))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             core.clone(),
             access::check,
@@ -105,6 +106,16 @@ async fn not_found(uri: axum::http::Uri) -> Response {
         StatusCode::NOT_FOUND.as_u16(),
         ErrorKind::NotFound,
         format!("no route for {}", uri.path()),
+    );
+    error_response(api_of(uri.path()), &error)
+}
+
+/// A known path with the wrong method: a 405 in the path's error format (axum adds `Allow`).
+async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    let error = ErrorInfo::new(
+        StatusCode::METHOD_NOT_ALLOWED.as_u16(),
+        ErrorKind::InvalidRequest,
+        format!("{method} is not allowed on {}", uri.path()),
     );
     error_response(api_of(uri.path()), &error)
 }

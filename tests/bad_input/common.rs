@@ -386,8 +386,9 @@ fn transport(api: Api, out: &mut Vec<Case>) {
     for method in [Method::GET, Method::PUT, Method::DELETE, Method::PATCH] {
         out.push(
             Case::on(api, &format!("{method} on a POST route"), good.clone())
-                .method(method)
-                .status(405),
+                .method(method.clone())
+                .status(405)
+                .names(method.as_str()),
         );
     }
     if api == Api::Anthropic {
