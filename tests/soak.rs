@@ -94,8 +94,10 @@ async fn add_accounts(home: &Path, sim: &SimHandle) {
 }
 
 /// Sends `rate × secs` requests on an open-loop schedule (a late tick is made up at once, so
-/// slow answers never slow the sending) and returns every outcome, in request order.
-async fn drive(base: &str, rate: f64, secs: u64) -> Vec<client::Outcome> {
+/// slow answers never slow the sending) and returns every outcome, in request order, and how
+/// long the sending took.
+async fn drive(base: &str, rate: f64, secs: u64) -> (Vec<client::Outcome>, Duration) {
+    let started = Instant::now();
     let http = reqwest::Client::new();
     let total = (rate * f64::from(u32::try_from(secs).unwrap_or(u32::MAX))).round();
     let period = Duration::from_secs_f64(1.0 / rate);
@@ -109,9 +111,10 @@ async fn drive(base: &str, rate: f64, secs: u64) -> Vec<client::Outcome> {
         tasks.spawn(async move { client::run(&http, &base, Planned::of(n)).await });
         n += 1;
     }
+    let sending = started.elapsed();
     let mut outcomes = tasks.join_all().await;
     outcomes.sort_by_key(|o| o.plan.n);
-    outcomes
+    (outcomes, sending)
 }
 
 fn file_size(path: &Path) -> u64 {
@@ -141,7 +144,7 @@ async fn soak_mixed_traffic_stays_correct_bounded_and_fully_recorded() {
     let stop = Arc::new(AtomicBool::new(false));
     let every = Duration::from_secs((secs / 120).clamp(1, 5));
     let watching = tokio::spawn(probe::watch(pid, since, every, stop.clone()));
-    let outcomes = drive(&server.base, rate, secs).await;
+    let (outcomes, sending) = drive(&server.base, rate, secs).await;
     let load_wall = since.elapsed();
     // The client is gone (its keep-alive connections closed); give the proxy time to notice.
     tokio::time::sleep(SETTLE).await;
@@ -166,6 +169,7 @@ async fn soak_mixed_traffic_stays_correct_bounded_and_fully_recorded() {
         run: Run {
             secs,
             rate,
+            sending,
             load_wall,
             warm_up,
             settle: SETTLE,

@@ -24,6 +24,8 @@ pub struct Bounds {
 pub struct Run {
     pub secs: u64,
     pub rate: f64,
+    /// Wall time from the first request sent to the last.
+    pub sending: Duration,
     /// Wall time from the first request sent to the last answer.
     pub load_wall: Duration,
     pub warm_up: Duration,
@@ -81,14 +83,16 @@ impl Report<'_> {
     fn write_run(&self, out: &mut String) {
         let r = &self.run;
         let sent = self.outcomes.len();
-        let achieved = count_f64(sent) / r.load_wall.as_secs_f64().max(0.001);
+        let achieved = count_f64(sent.saturating_sub(1)) / r.sending.as_secs_f64().max(0.001);
         let _ = writeln!(out, "### Run\n");
         let _ = writeln!(out, "| what | value |\n| --- | --- |");
         let _ = writeln!(
             out,
-            "| load | {} s at {} req/s open loop ({sent} requests, {achieved:.1} req/s achieved over {:.1} s) |",
+            "| load | {} s at {} req/s open loop: {sent} requests sent in {:.1} s ({achieved:.1} req/s), \
+             the last answer after {:.1} s |",
             r.secs,
             r.rate,
+            r.sending.as_secs_f64(),
             r.load_wall.as_secs_f64()
         );
         let _ = writeln!(out, "| build | {} |", r.profile);
