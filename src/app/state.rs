@@ -387,6 +387,22 @@ impl AppState {
         self.requests.list.shown(self.requests.selected)
     }
 
+    /// Account id → e-mail, for showing and filtering rows by e-mail.
+    pub fn account_labels(&self) -> super::row_filter::AccountLabels {
+        self.accounts
+            .iter()
+            .map(|a| (a.id.clone(), a.email.clone()))
+            .collect()
+    }
+
+    /// The e-mail of the account with this id, when the Accounts tab knows it.
+    pub fn account_label<'a>(&'a self, id: &'a str) -> &'a str {
+        self.accounts
+            .iter()
+            .find(|a| a.id == id)
+            .map_or(id, |a| a.email.as_str())
+    }
+
     pub fn matcher(&self) -> &dyn RowMatcher {
         matcher(self.filter.as_deref())
     }

@@ -125,7 +125,13 @@ fn summary_lines(row: &Row, state: &AppState) -> Vec<Line<'static>> {
         Line::raw(format!(
             "model {} → {routed}  account {}  attempts {}",
             row.model,
-            row.account.as_deref().unwrap_or("-"),
+            row.account.as_deref().map_or_else(
+                || "-".to_owned(),
+                |id| match state.account_label(id) {
+                    label if label == id => id.to_owned(),
+                    email => format!("{email} ({id})"),
+                }
+            ),
             row.attempts
         )),
         Line::raw(format!(

@@ -106,7 +106,10 @@ fn table_row<'a>(row: &Row, state: &AppState, wide: bool, selected: bool) -> Tab
     ];
     if wide {
         cells.push(Cell::from(
-            row.account.clone().unwrap_or_else(|| "-".into()),
+            row.account
+                .as_deref()
+                .map_or("-", |id| state.account_label(id))
+                .to_owned(),
         ));
     }
     let tokens = if row.input_tokens + row.output_tokens == 0 {

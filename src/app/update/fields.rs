@@ -177,7 +177,7 @@ pub fn set_filter(state: &mut AppState, text: &str) {
         state.filter = None;
         state.requests.filter_text.clear();
     } else {
-        match row_filter::compile(text) {
+        match row_filter::compile(text, &state.account_labels()) {
             Ok(filter) => {
                 state.filter = Some(filter);
                 text.trim().clone_into(&mut state.requests.filter_text);

@@ -7,6 +7,8 @@ use super::super::state::{
     AppState, Confirm, FieldPurpose, LogLevel, LoginState, MAX_LOG_LINES, Overlay, Tab,
 };
 use super::fields;
+use crate::app::row_filter;
+use crate::app::state::matcher;
 use crate::auth::login::LoginProgress;
 use crate::config::{FlowConfig, FlowEntry};
 use crate::logging::LogLine;
@@ -14,7 +16,29 @@ use crate::logging::LogLine;
 pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
     match action {
         Action::AccountsLoaded(accounts) => {
+            let relabelled = state.accounts.len() != accounts.len()
+                || state
+                    .accounts
+                    .iter()
+                    .zip(&accounts)
+                    .any(|(a, b)| a.id != b.id || a.email != b.email);
             state.accounts = accounts;
+            if relabelled
+                && state.filter.is_some()
+                && let Ok(filter) =
+                    row_filter::compile(&state.requests.filter_text, &state.account_labels())
+            {
+                // `acct:alice` now knows (or no longer knows) alice's account id.
+                let kept = state.selected_row().map(|r| r.id);
+                state.filter = Some(filter);
+                state
+                    .requests
+                    .list
+                    .refilter(matcher(state.filter.as_deref()));
+                state.requests.selected = kept
+                    .and_then(|id| state.requests.list.display_position(id))
+                    .unwrap_or(0);
+            }
             state.account_selected = state
                 .account_selected
                 .min(state.accounts.len().saturating_sub(1));

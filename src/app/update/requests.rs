@@ -238,7 +238,7 @@ pub fn search(state: &mut AppState, text: &str, fresh: bool) {
         return;
     }
     text.clone_into(&mut state.requests.search_text);
-    let Ok(matcher) = row_filter::compile(text) else {
+    let Ok(matcher) = row_filter::compile(text, &state.account_labels()) else {
         state.notice = Some(format!("bad search {text:?}"));
         return;
     };
@@ -260,7 +260,7 @@ pub fn search(state: &mut AppState, text: &str, fresh: bool) {
 
 fn search_back(state: &mut AppState) {
     let text = state.requests.search_text.clone();
-    let Ok(matcher) = row_filter::compile(&text) else {
+    let Ok(matcher) = row_filter::compile(&text, &state.account_labels()) else {
         return;
     };
     let hits = state.requests.list.search(matcher.as_ref());

@@ -426,3 +426,45 @@ fn a_dry_run_needs_the_history_store() {
     assert!(update(&mut state, Action::DryRun).is_empty());
     assert!(state.requests.detail.is_none());
 }
+
+#[test]
+fn acct_filters_by_email_once_the_accounts_are_known() {
+    let mut state = state_with_history();
+    for (n, account) in [(1, "a1"), (2, "b2")] {
+        update(&mut state, started(n, "gemini-3-flash"));
+        update(
+            &mut state,
+            Action::Proxy(ProxyEvent::RequestRouted {
+                id: id(n),
+                model_routed: "gemini-3-flash".into(),
+                account: account.into(),
+                attempt: 1,
+            }),
+        );
+    }
+    super::fields::set_filter(&mut state, "acct:alice");
+    assert_eq!(state.requests.list.view_len(), 0, "no e-mails known yet");
+    let account = |id: &str, email: &str| AccountView {
+        id: id.into(),
+        email: email.into(),
+        project: None,
+        tier: None,
+        status: "ok".into(),
+        detail: None,
+        cooldowns: Vec::new(),
+        quota: Vec::new(),
+    };
+    update(
+        &mut state,
+        Action::AccountsLoaded(vec![
+            account("a1", "alice@example.com"),
+            account("b2", "bob@example.com"),
+        ]),
+    );
+    assert_eq!(state.requests.list.view_len(), 1);
+    assert_eq!(state.selected_row().unwrap().id, id(1));
+    assert_eq!(state.account_label("a1"), "alice@example.com");
+    assert_eq!(state.account_label("zz"), "zz");
+    super::fields::set_filter(&mut state, "-acct:alice@");
+    assert_eq!(state.selected_row().unwrap().id, id(2));
+}
