@@ -6,7 +6,7 @@ pub mod classify;
 mod sse;
 
 pub use antigravity::{AntigravityClient, CallError, ProjectInfo};
-pub use sse::{StreamError, UpstreamChunks};
+pub use sse::{StreamError, UpstreamChunks, json_events_from};
 
 use std::time::Duration;
 
