@@ -195,7 +195,7 @@ pub struct Usage {
 impl Usage {
     /// OpenAI `prompt_tokens` counts cached tokens too.
     pub fn prompt_tokens(&self) -> u64 {
-        self.input_tokens + self.cached_input_tokens
+        self.input_tokens.saturating_add(self.cached_input_tokens)
     }
 }
 
@@ -429,6 +429,16 @@ mod tests {
         assert_eq!(r.content[1], Block::Text { text: "xy".into() });
         assert_eq!(r.stop_reason, StopReason::ToolUse);
         assert_eq!(r.usage.output_tokens, 4);
+    }
+
+    #[test]
+    fn prompt_tokens_saturate() {
+        let usage = Usage {
+            input_tokens: u64::MAX,
+            cached_input_tokens: 3,
+            ..Usage::default()
+        };
+        assert_eq!(usage.prompt_tokens(), u64::MAX);
     }
 
     #[test]

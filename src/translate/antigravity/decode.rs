@@ -379,7 +379,7 @@ fn parse_usage(meta: &Value) -> Usage {
     }
     Usage {
         input_tokens: prompt.saturating_sub(cached),
-        output_tokens: candidates + thoughts,
+        output_tokens: candidates.saturating_add(thoughts),
         cached_input_tokens: cached,
         thinking_tokens: thoughts,
     }

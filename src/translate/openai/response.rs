@@ -99,7 +99,7 @@ pub(super) fn usage_json(usage: &Usage) -> Value {
     json!({
         "prompt_tokens": prompt,
         "completion_tokens": usage.output_tokens,
-        "total_tokens": prompt + usage.output_tokens,
+        "total_tokens": prompt.saturating_add(usage.output_tokens),
         "prompt_tokens_details": {"cached_tokens": usage.cached_input_tokens},
         "completion_tokens_details": {"reasoning_tokens": usage.thinking_tokens},
     })

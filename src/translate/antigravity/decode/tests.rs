@@ -370,6 +370,23 @@ fn output_is_derived_from_the_total_when_candidates_are_missing() {
 }
 
 #[test]
+fn huge_token_counts_saturate_instead_of_overflowing() {
+    // Found by the property tests: the sum of candidates and thoughts overflowed (a panic in
+    // debug builds, a wrapped tiny count in release).
+    let mut dec = claude();
+    let events = run(
+        &mut dec,
+        &[
+            json!({"response": {"candidates": [{"content": {"parts": [{"text": "x"}]}, "finishReason": "STOP"}],
+                 "usageMetadata": {"candidatesTokenCount": u64::MAX - 1, "thoughtsTokenCount": 5}}}),
+        ],
+    );
+    let usage = last_finish(&events).1;
+    assert_eq!(usage.output_tokens, u64::MAX);
+    assert_eq!(usage.thinking_tokens, 5);
+}
+
+#[test]
 fn the_version_rejection_reply_is_an_error_even_when_split() {
     let mut dec = claude();
     assert_eq!(

@@ -159,3 +159,22 @@ fn error_bodies() {
     assert_eq!(body["error"]["type"], "rate_limit_error");
     assert_eq!(body["error"]["code"], "rate_limit_exceeded");
 }
+
+#[test]
+fn huge_token_counts_saturate_instead_of_overflowing() {
+    // Found by the property tests: prompt + cached and prompt + completion overflowed.
+    let resp = ChatResponse {
+        content: vec![],
+        stop_reason: StopReason::EndTurn,
+        usage: Usage {
+            input_tokens: u64::MAX,
+            output_tokens: 2,
+            cached_input_tokens: 1,
+            thinking_tokens: 0,
+        },
+    };
+    let body = response_json(&resp, "chatcmpl-1", "m", 0, false);
+    assert_eq!(body["usage"]["prompt_tokens"], u64::MAX);
+    assert_eq!(body["usage"]["total_tokens"], u64::MAX);
+    assert_eq!(body["usage"]["completion_tokens"], 2);
+}
