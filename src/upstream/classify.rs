@@ -97,7 +97,8 @@ pub fn classify(
     let reset_at = reset_ts.or_else(|| {
         retry_after
             .and_then(|d| chrono::Duration::from_std(d).ok())
-            .map(|d| now + d)
+            // A delay past the end of time has no reset time (and must not panic).
+            .and_then(|d| now.checked_add_signed(d))
     });
 
     let mut message = rpc.message.clone();
@@ -264,7 +265,9 @@ impl Rpc {
                 .or_else(|| s.as_str().and_then(|s| s.parse().ok()))
         });
         let nanos = delay.get("nanos").and_then(Value::as_u64).unwrap_or(0);
-        Some(Duration::new(secs?, u32::try_from(nanos).ok()?))
+        // `Duration::new` panics when the nanoseconds carry past `u64::MAX` seconds.
+        let nanos = u32::try_from(nanos).ok()?;
+        Duration::from_secs(secs?).checked_add(Duration::from_nanos(nanos.into()))
     }
 
     /// `projects/<id>` from a detail's `resourceName`: the stored project is gone.
@@ -300,7 +303,8 @@ fn unwrap_anthropic(message: &str) -> String {
 fn whole_second_after(at: DateTime<Utc>) -> String {
     let nanos = at.timestamp_subsec_nanos();
     let at = if nanos > 0 {
-        at + chrono::Duration::nanoseconds(i64::from(1_000_000_000u32.saturating_sub(nanos)))
+        let up = chrono::Duration::nanoseconds(i64::from(1_000_000_000u32.saturating_sub(nanos)));
+        at.checked_add_signed(up).unwrap_or(at)
     } else {
         at
     };

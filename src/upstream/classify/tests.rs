@@ -414,3 +414,39 @@ fn version_rejected_from_a_stream() {
     assert_eq!((e.status, e.kind), (503, ErrorKind::Api));
     assert!(e.message.contains("no longer supported"));
 }
+
+#[test]
+fn absurd_delays_saturate_instead_of_panicking() {
+    // Found by the property tests: each of these panicked (Duration sums, Duration::new's carry,
+    // DateTime + TimeDelta past the end of time, the rounding up of u64::MAX seconds).
+    let max = u64::MAX;
+    let text = rpc_429(
+        "SOMETHING_ELSE",
+        &json!({}),
+        &format!("Quota will reset after {max}s {max}s."),
+    );
+    let f = classify(429, None, &text, now());
+    assert_eq!(f.retry_after, Some(Duration::MAX));
+    assert_eq!(f.reset_at, None, "no reset time past the end of time");
+    assert_eq!(f.client_error("m").retry_after_secs, Some(u64::MAX));
+
+    let carry = body(
+        &json!({"error": {"code": 429, "message": "slow", "details": [{
+        "@type": "type.googleapis.com/google.rpc.RetryInfo",
+        "retryDelay": {"seconds": max, "nanos": 2_000_000_000u64}}]}}),
+    );
+    assert_eq!(classify(429, None, &carry, now()).retry_after, None);
+
+    let far = rpc_429(
+        "QUOTA_EXHAUSTED",
+        &json!({"quotaResetDelay": "100000000000000s"}),
+        "quota",
+    );
+    let f = classify(429, None, &far, now());
+    assert_eq!(
+        f.retry_after,
+        Some(Duration::from_secs(100_000_000_000_000))
+    );
+    assert_eq!(f.reset_at, None);
+    assert!(f.client_error("m").message.contains("Retry in"));
+}

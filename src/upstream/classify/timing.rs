@@ -109,7 +109,7 @@ fn leading_delay(text: &str) -> Option<Duration> {
     let mut i = 0;
     while i < words.len() {
         if let Some(d) = parse_duration(words[i]) {
-            total += d;
+            total = total.saturating_add(d);
             found = true;
             i += 1;
             continue;
@@ -117,7 +117,8 @@ fn leading_delay(text: &str) -> Option<Duration> {
         let unit = words.get(i + 1).and_then(|w| unit_suffix(w));
         match unit.and_then(|u| parse_duration(&format!("{}{u}", words[i]))) {
             Some(d) => {
-                total += d;
+                // Absurd sums ("retry in 18446744073709551615s 1s") saturate, never panic.
+                total = total.saturating_add(d);
                 found = true;
                 i += 2;
             }
@@ -156,6 +157,6 @@ pub(super) fn human(d: Duration) -> String {
 
 /// Whole seconds, rounded up, at least 1: a client told to wait 0 s would retry at once.
 pub(super) fn ceil_secs(d: Duration) -> u64 {
-    let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+    let secs = d.as_secs().saturating_add(u64::from(d.subsec_nanos() > 0));
     secs.max(1)
 }
