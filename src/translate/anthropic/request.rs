@@ -198,7 +198,13 @@ impl WireRequest {
             temperature: self.temperature,
             top_p: self.top_p,
             top_k: self.top_k,
-            stop: self.stop_sequences.unwrap_or_default(),
+            // An empty stop sequence would end every answer at once (the OpenAI parser agrees).
+            stop: self
+                .stop_sequences
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect(),
             thinking,
             effort,
             stream: self.stream.unwrap_or(false),

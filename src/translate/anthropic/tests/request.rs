@@ -298,3 +298,12 @@ fn a_tool_with_a_schema_is_custom_whatever_its_type() {
     body["tools"] = json!([{"type": "function", "name": "f", "input_schema": {"type": "object"}}]);
     assert_eq!(parse(&body).tools[0].name, "f");
 }
+
+#[test]
+fn empty_stop_sequences_are_dropped() {
+    // Found by the property tests: "" reached the upstream's stopSequences, where it would end
+    // every answer at once; the OpenAI parser already dropped it.
+    let mut body = with_messages(&json!([{"role": "user", "content": "hi"}]));
+    body["stop_sequences"] = json!(["", "END", ""]);
+    assert_eq!(parse(&body).stop, vec!["END".to_owned()]);
+}
