@@ -465,3 +465,18 @@ fn invalid_json_names_the_position() {
     );
     assert!(reject_raw(b"").starts_with("body: invalid JSON: EOF"));
 }
+
+#[test]
+fn tool_call_arguments_keep_every_digit_of_a_float() {
+    // Found by the property tests: without serde_json's `float_roundtrip`, 17-digit floats
+    // were read one unit in the last place off, so the upstream saw another number.
+    let req = parse(&with_messages(&json!([
+        {"role": "user", "content": "go"},
+        {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function",
+            "function": {"name": "f", "arguments": "{\"x\":2.9059462664964626e+44}"}}]},
+    ])));
+    let Block::ToolUse { input, .. } = &req.messages[1].content[0] else {
+        panic!("a tool call: {:?}", req.messages[1]);
+    };
+    assert_eq!(input["x"].as_f64(), Some(2.905_946_266_496_462_6e44));
+}
