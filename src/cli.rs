@@ -76,6 +76,9 @@ pub struct ReplayArgs {
     /// Print a JSON object with the new request's status and body.
     #[arg(long)]
     pub json: bool,
+    /// Serve the replay with this account only (id or e-mail; `anti-api-tui accounts list`).
+    #[arg(long)]
+    pub account: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, clap::Args)]

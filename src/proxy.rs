@@ -9,7 +9,7 @@ mod models;
 mod respond;
 
 pub use error::error_response;
-pub use guard::REPLAY_HEADER;
+pub use guard::{ACCOUNT_HEADER, REPLAY_HEADER};
 
 use std::net::SocketAddr;
 

@@ -47,6 +47,8 @@ pub enum Action {
     Replay,
     ReplayEdited,
     ReplayToModel(String),
+    /// Opens the command line at `replay @` to pick an account.
+    ReplayOnAccount,
     MarkCompare,
     ExportCurl,
     ExportBundle,

@@ -11,8 +11,10 @@ pub enum Command {
     Search(String),
     /// What-if for a model or flow name.
     Route(String),
+    /// To another model or flow, and/or on one account (`@alice@example.com`).
     Replay {
         model: Option<String>,
+        account: Option<String>,
     },
     Edit,
     ExportCurl,
@@ -39,7 +41,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("route", "what-if: where would a model or flow name go now"),
     (
         "replay",
-        "resend the selected request, optionally to another model or flow",
+        "resend the selected request: `replay [MODEL] [@ACCOUNT]` (another model, flow or account)",
     ),
     ("edit", "edit the selected request in $EDITOR, then send it"),
     (
@@ -88,9 +90,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
             Some(name) => Command::Route(name),
             None => return Err("usage: route MODEL_OR_FLOW".into()),
         },
-        "replay" | "r" => Command::Replay {
-            model: arg().map(|a| a.trim_start_matches("--model").trim().to_owned()),
-        },
+        "replay" | "r" => parse_replay(rest)?,
         "edit" | "e" => Command::Edit,
         "export" => match rest {
             "" | "curl" => Command::ExportCurl,
@@ -110,9 +110,25 @@ pub fn parse(line: &str) -> Result<Command, String> {
     })
 }
 
+/// `replay [--model] MODEL [--account ACCOUNT | @ACCOUNT]`, in any order.
+fn parse_replay(rest: &str) -> Result<Command, String> {
+    let (mut model, mut account) = (None, None);
+    let mut words = rest.split_whitespace();
+    while let Some(word) = words.next() {
+        match word {
+            "--model" | "-m" => model = words.next().map(str::to_owned),
+            "--account" | "-a" => account = words.next().map(str::to_owned),
+            w if w.starts_with('@') && w.len() > 1 => account = Some(w[1..].to_owned()),
+            w if model.is_none() => model = Some(w.to_owned()),
+            w => return Err(format!("replay takes one model, not also {w:?}")),
+        }
+    }
+    Ok(Command::Replay { model, account })
+}
+
 /// Completions for the last word of `line`, each the whole new line. `names` are model ids
-/// and flow names.
-pub fn complete(line: &str, names: &[String]) -> Vec<String> {
+/// and flow names; `accounts` the accounts' e-mails (offered as `@e-mail` to `replay`).
+pub fn complete(line: &str, names: &[String], accounts: &[String]) -> Vec<String> {
     let line = line.trim_start_matches(':');
     match line.split_once(' ') {
         None => COMMANDS
@@ -126,7 +142,12 @@ pub fn complete(line: &str, names: &[String]) -> Vec<String> {
                 None => (format!("{command} "), rest),
             };
             let candidates: Vec<String> = match command {
-                "route" | "replay" | "r" => names.to_vec(),
+                "route" => names.to_vec(),
+                "replay" | "r" => names
+                    .iter()
+                    .cloned()
+                    .chain(accounts.iter().map(|a| format!("@{a}")))
+                    .collect(),
                 "filter" | "f" | "search" | "s" => {
                     FILTER_KEYS.iter().map(|k| (*k).to_owned()).collect()
                 }
@@ -158,24 +179,64 @@ mod tests {
         assert_eq!(
             parse("replay --model gemini-3-flash"),
             Ok(Command::Replay {
-                model: Some("gemini-3-flash".into())
+                model: Some("gemini-3-flash".into()),
+                account: None
             })
         );
-        assert_eq!(parse("replay"), Ok(Command::Replay { model: None }));
+        assert_eq!(
+            parse("replay @bob@example.com opus"),
+            Ok(Command::Replay {
+                model: Some("opus".into()),
+                account: Some("bob@example.com".into())
+            })
+        );
+        assert_eq!(
+            parse("replay --account b2"),
+            Ok(Command::Replay {
+                model: None,
+                account: Some("b2".into())
+            })
+        );
+        assert!(parse("replay opus flash").is_err());
+        assert_eq!(
+            parse("replay"),
+            Ok(Command::Replay {
+                model: None,
+                account: None
+            })
+        );
         assert_eq!(parse("accounts"), Ok(Command::Tab(Tab::Accounts)));
         assert!(parse("route").is_err());
         assert!(parse("frobnicate").unwrap_err().contains("unknown command"));
     }
 
     #[test]
-    fn completes_commands_then_arguments() {
-        assert_eq!(complete("ro", &[]), vec!["route ", "routing "]);
-        let names = vec!["opus".to_owned(), "gemini-3-flash".to_owned()];
-        assert_eq!(complete("route o", &names), vec!["route opus"]);
+    fn replay_completes_accounts_after_an_at_sign() {
+        let names = vec!["opus".to_owned()];
+        let accounts = vec!["alice@example.com".to_owned(), "bob@example.com".to_owned()];
         assert_eq!(
-            complete("filter model:x st", &names),
+            complete("replay @b", &names, &accounts),
+            vec!["replay @bob@example.com"]
+        );
+        assert_eq!(
+            complete("replay opus @", &names, &accounts),
+            vec![
+                "replay opus @alice@example.com",
+                "replay opus @bob@example.com"
+            ]
+        );
+        assert_eq!(complete("route @", &names, &accounts), Vec::<String>::new());
+    }
+
+    #[test]
+    fn completes_commands_then_arguments() {
+        assert_eq!(complete("ro", &[], &[]), vec!["route ", "routing "]);
+        let names = vec!["opus".to_owned(), "gemini-3-flash".to_owned()];
+        assert_eq!(complete("route o", &names, &[]), vec!["route opus"]);
+        assert_eq!(
+            complete("filter model:x st", &names, &[]),
             vec!["filter model:x status:"]
         );
-        assert_eq!(complete("export j", &names), vec!["export json"]);
+        assert_eq!(complete("export j", &names, &[]), vec!["export json"]);
     }
 }

@@ -20,6 +20,8 @@ pub enum Effect {
     Replay {
         id: RequestId,
         model: Option<String>,
+        /// `x-anti-api-account`: served by this account only.
+        account: Option<String>,
     },
     /// Opens the stored client request in `$EDITOR`, then sends what was saved (the loop runs
     /// it: the editor needs the terminal).

@@ -17,7 +17,7 @@ use crate::commands::history::{open_reader, short_id};
 use crate::config::{CaptureMode, Config};
 use crate::events::RequestId;
 use crate::paths::Paths;
-use crate::proxy::REPLAY_HEADER;
+use crate::proxy::{ACCOUNT_HEADER, REPLAY_HEADER};
 use crate::startup;
 use crate::store::{HistoryQuery, HistoryReader, Resolved};
 use crate::translate::ir::ApiFormat;
@@ -99,6 +99,9 @@ pub async fn run(
         .body(body.body.clone());
     if detail.row.api == ApiFormat::Anthropic {
         request = request.header("anthropic-version", "2023-06-01");
+    }
+    if let Some(account) = &args.account {
+        request = request.header(ACCOUNT_HEADER, account);
     }
     if let Some(key) = config.server.api_key.as_deref().filter(|k| !k.is_empty()) {
         request = request.bearer_auth(key).header("x-api-key", key);

@@ -57,8 +57,14 @@ enum Attempt {
 
 impl Core {
     /// Opens the upstream stream for `req`, holding back until the first event so that errors
-    /// before it are real HTTP statuses.
-    pub async fn open(&self, req: &ChatRequest, id: RequestId) -> Result<Opened, ErrorInfo> {
+    /// before it are real HTTP statuses. `pinned` (an account id) restricts every route target
+    /// to that account.
+    pub async fn open(
+        &self,
+        req: &ChatRequest,
+        id: RequestId,
+        pinned: Option<&str>,
+    ) -> Result<Opened, ErrorInfo> {
         let route = self.route(req)?;
         let mut last_error: Option<ErrorInfo> = None;
         let mut skipped: Vec<(String, SkipReason)> = Vec::new();
@@ -67,7 +73,7 @@ impl Core {
             let selection = self.accounts().select_model(
                 &target.spec.id,
                 &target.spec.upstream,
-                target.account.as_deref(),
+                pinned.or(target.account.as_deref()),
                 Utc::now(),
             );
             let mut selection = selection;

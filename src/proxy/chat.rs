@@ -9,12 +9,12 @@ use axum::response::{IntoResponse as _, Response};
 use serde_json::json;
 
 use super::error::{body_error, error_response};
-use super::guard::{ClientInfo, RequestGuard};
+use super::guard::{ACCOUNT_HEADER, ClientInfo, RequestGuard};
 use super::respond::respond;
 use crate::capture::Stage;
 use crate::core::Core;
 use crate::events::Outcome;
-use crate::translate::ir::{ApiFormat, ChatRequest, ErrorInfo};
+use crate::translate::ir::{ApiFormat, ChatRequest, ErrorInfo, ErrorKind};
 use crate::translate::{anthropic, openai};
 
 pub async fn chat_completions(
@@ -101,7 +101,36 @@ async fn handle(
     };
     let guard = RequestGuard::start(core.bus(), api, path, &req.model, req.stream, &client);
     core.capture().record(guard.id, Stage::ClientRequest, body);
-    respond(core, api, req, guard).await
+    let pinned = match client
+        .account
+        .as_deref()
+        .map(|key| pinned_account(&core, key))
+    {
+        None => None,
+        Some(Ok(id)) => Some(id),
+        Some(Err(error)) => {
+            guard.finish(Outcome::Rejected, error.status, Some(&error.message));
+            core.history_committed().await;
+            return error_response(api, &error);
+        }
+    };
+    respond(core, api, req, guard, pinned).await
+}
+
+/// The id of the account `x-anti-api-account` names (by id or e-mail).
+fn pinned_account(core: &Core, key: &str) -> Result<String, ErrorInfo> {
+    core.accounts()
+        .snapshot()
+        .into_iter()
+        .find(|a| a.matches(key))
+        .map(|a| a.id)
+        .ok_or_else(|| {
+            ErrorInfo::new(
+                400,
+                ErrorKind::InvalidRequest,
+                format!("{ACCOUNT_HEADER}: no account {key:?} (see `anti-api-tui accounts list`)"),
+            )
+        })
 }
 
 fn read(core: &Core, body: Result<Bytes, BytesRejection>) -> Result<Bytes, ErrorInfo> {

@@ -15,6 +15,8 @@ pub struct ClientInfo {
     pub user_agent: Option<String>,
     /// `x-anti-api-replay-of: <request id>` marks a replay of an earlier request.
     pub replay_of: Option<RequestId>,
+    /// `x-anti-api-account: <id or e-mail>` serves the request with that account only.
+    pub account: Option<String>,
 }
 
 impl ClientInfo {
@@ -25,12 +27,19 @@ impl ClientInfo {
             replay_of: text(REPLAY_HEADER)
                 .and_then(|v| uuid::Uuid::parse_str(v.trim()).ok())
                 .map(RequestId),
+            account: text(ACCOUNT_HEADER)
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned),
         }
     }
 }
 
 /// The header a replay carries, naming the request it repeats.
 pub const REPLAY_HEADER: &str = "x-anti-api-replay-of";
+
+/// The header that pins a request to one of the pool's accounts (replays on another account).
+pub const ACCOUNT_HEADER: &str = "x-anti-api-account";
 
 pub struct RequestGuard {
     pub id: RequestId,

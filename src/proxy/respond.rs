@@ -67,10 +67,11 @@ pub async fn respond(
     api: ApiFormat,
     req: ChatRequest,
     guard: RequestGuard,
+    pinned: Option<String>,
 ) -> Response {
     let input_estimate = anthropic::estimate_input_tokens(&req);
     let id = guard.id;
-    let opened = match core.open(&req, guard.id).await {
+    let opened = match core.open(&req, guard.id, pinned.as_deref()).await {
         Ok(opened) => opened,
         Err(error) => {
             let outcome = if error.status >= 500 || matches!(error.kind, ErrorKind::RateLimit) {

@@ -248,3 +248,50 @@ async fn a_configured_account_order_per_model_is_followed() {
         "other models keep file order"
     );
 }
+
+#[tokio::test]
+async fn the_account_header_pins_a_request_to_one_account() {
+    let h = Harness::start(&["a1", "a2"]).await;
+    let send = |account: &'static str| {
+        h.http
+            .post(format!("{}/v1/chat/completions", h.base))
+            .header("x-anti-api-account", account)
+            .json(&ask("gemini-3-flash"))
+            .send()
+    };
+    // By e-mail and by id, always the named account, never the first in order.
+    for _ in 0..3 {
+        assert_eq!(send("a2@example.com").await.unwrap().status(), 200);
+    }
+    let a2 = h
+        .core
+        .accounts()
+        .snapshot()
+        .into_iter()
+        .find(|a| a.email == "a2@example.com")
+        .unwrap()
+        .id;
+    let by_id = h
+        .http
+        .post(format!("{}/v1/chat/completions", h.base))
+        .header("x-anti-api-account", &a2)
+        .json(&ask("gemini-3-flash"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_id.status(), 200);
+    let calls = h.sim.stats().calls_by_account;
+    assert_eq!(calls.get("a2@example.com"), Some(&4));
+    assert_eq!(calls.get("a1@example.com"), None);
+    // A pinned account that fails is not replaced by another one.
+    h.sim.inject(Fault::QuotaExhausted, 1, only("a2"));
+    assert_eq!(send("a2@example.com").await.unwrap().status(), 429);
+    assert_eq!(h.sim.stats().calls_by_account.get("a1@example.com"), None);
+    // An unknown account is the client's mistake, named in its error format.
+    let resp = send("nobody@example.com").await.unwrap();
+    assert_eq!(resp.status(), 400);
+    let body: Value = resp.json().await.unwrap();
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("x-anti-api-account"), "{message}");
+    assert!(message.contains("nobody@example.com"), "{message}");
+}

@@ -22,7 +22,7 @@ use crate::capture::Stage;
 use crate::config::{Config, FlowConfig};
 use crate::core::Core;
 use crate::events::RequestId;
-use crate::proxy::REPLAY_HEADER;
+use crate::proxy::{ACCOUNT_HEADER, REPLAY_HEADER};
 use crate::routing;
 use crate::store::HistoryStore;
 use crate::translate::antigravity::{SignatureStore, UpstreamTarget, build_request, session_id};
@@ -89,7 +89,7 @@ impl EffectRunner {
 
     /// Sends an edited body as a replay of `id`.
     pub fn replay_edited(&self, id: RequestId, body: String) {
-        self.spawn(async move |me| me.replay(id, None, Some(body)).await);
+        self.spawn(async move |me| me.replay(id, None, None, Some(body)).await);
     }
 
     /// Starts `effect`; never blocks the caller.
@@ -121,8 +121,11 @@ impl EffectRunner {
                     me.send(Action::DetailLoaded(id, stages));
                 });
             }
-            Effect::Replay { id, model } => {
-                self.spawn(async move |me| me.replay(id, model.as_deref(), None).await);
+            Effect::Replay { id, model, account } => {
+                self.spawn(async move |me| {
+                    me.replay(id, model.as_deref(), account.as_deref(), None)
+                        .await
+                });
             }
             Effect::ExportCurl(id) => self.spawn(async move |me| me.export_curl(id).await),
             Effect::DryRun(id) => {
@@ -197,7 +200,7 @@ impl EffectRunner {
                     "stream": true,
                     "messages": [{"role": "user", "content": prompt}],
                 });
-                me.post("/v1/chat/completions", body.to_string(), None)
+                me.post("/v1/chat/completions", body.to_string(), None, None)
                     .await
                     .map(|status| format!("test prompt to {model}: HTTP {status}"))
             }),
@@ -249,6 +252,7 @@ impl EffectRunner {
         path: &str,
         body: String,
         replay_of: Option<RequestId>,
+        account: Option<&str>,
     ) -> anyhow::Result<u16> {
         let mut request = self
             .http
@@ -262,6 +266,9 @@ impl EffectRunner {
         }
         if let Some(parent) = replay_of {
             request = request.header(REPLAY_HEADER, parent.to_string());
+        }
+        if let Some(account) = account {
+            request = request.header(ACCOUNT_HEADER, account);
         }
         let response = request.send().await?;
         let status = response.status().as_u16();
@@ -294,6 +301,7 @@ impl EffectRunner {
         &self,
         id: RequestId,
         model: Option<&str>,
+        account: Option<&str>,
         body: Option<String>,
     ) -> anyhow::Result<String> {
         let (path, stored, _) = self.client_request(id).await?;
@@ -304,8 +312,11 @@ impl EffectRunner {
             json["model"] = model.into();
             body = json.to_string();
         }
-        let status = self.post(&path, body, Some(id)).await?;
-        Ok(format!("replay of {} answered HTTP {status}", short(id)))
+        let status = self.post(&path, body, Some(id), account).await?;
+        Ok(match account {
+            Some(a) => format!("replay of {} on {a} answered HTTP {status}", short(id)),
+            None => format!("replay of {} answered HTTP {status}", short(id)),
+        })
     }
 
     /// Translates the stored client request of `id` as the proxy would now (route, first

@@ -75,13 +75,14 @@ pub fn paste(state: &mut AppState, text: &str) -> Vec<Effect> {
 fn complete(state: &mut AppState) {
     let mut names: Vec<String> = state.models.iter().map(|m| m.id.clone()).collect();
     names.extend(state.routing.flows.iter().map(|f| f.name.clone()));
+    let accounts: Vec<String> = state.accounts.iter().map(|a| a.email.clone()).collect();
     let Overlay::Field(field) = &mut state.overlay else {
         return;
     };
     if field.purpose != FieldPurpose::Command {
         return;
     }
-    let completions = command_line::complete(field.input.value(), &names);
+    let completions = command_line::complete(field.input.value(), &names, &accounts);
     if let Some(first) = completions.first() {
         field.input = Input::new(first.clone());
     }
@@ -150,7 +151,7 @@ pub fn run_command(state: &mut AppState, line: &str) -> Vec<Effect> {
             effects.push(Effect::WhatIf(name));
             effects
         }
-        Command::Replay { model } => requests::replay(state, model),
+        Command::Replay { model, account } => requests::replay(state, model, account),
         Command::Edit => requests::apply(state, Action::ReplayEdited),
         Command::ExportCurl => requests::apply(state, Action::ExportCurl),
         Command::ExportJson => requests::apply(state, Action::ExportBundle),

@@ -59,11 +59,14 @@ pub fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::SearchNext => search(state, &state.requests.search_text.clone(), false),
         Action::SearchPrev => search_back(state),
         Action::ClearFilter => fields::set_filter(state, ""),
-        Action::Replay => return replay(state, None),
+        Action::Replay => return replay(state, None, None),
         Action::ReplayToModel(model) if model.is_empty() => {
             fields::open(state, FieldPurpose::Command, "replay ");
         }
-        Action::ReplayToModel(model) => return replay(state, Some(model)),
+        Action::ReplayToModel(model) => return replay(state, Some(model), None),
+        Action::ReplayOnAccount => {
+            fields::open(state, FieldPurpose::Command, "replay @");
+        }
         Action::ReplayEdited => {
             return with_selected(state, |_, id| vec![Effect::EditAndReplay(id)]);
         }
@@ -117,19 +120,21 @@ fn with_selected(
     }
 }
 
-pub fn replay(state: &mut AppState, model: Option<String>) -> Vec<Effect> {
+pub fn replay(state: &mut AppState, model: Option<String>, account: Option<String>) -> Vec<Effect> {
     if !state.server.history {
         state.notice = Some("replay needs the history store (request bodies)".into());
         return Vec::new();
     }
     with_selected(state, |state, id| {
-        state.notice = Some(match &model {
-            Some(m) => format!("replaying to {m}…"),
-            None => "replaying…".into(),
+        state.notice = Some(match (&model, &account) {
+            (Some(m), Some(a)) => format!("replaying to {m} on {a}…"),
+            (Some(m), None) => format!("replaying to {m}…"),
+            (None, Some(a)) => format!("replaying on {a}…"),
+            (None, None) => "replaying…".into(),
         });
         // The new row is the newest: follow it.
         state.requests.follow = true;
-        vec![Effect::Replay { id, model }]
+        vec![Effect::Replay { id, model, account }]
     })
 }
 
@@ -214,6 +219,7 @@ fn detail(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Replay
         | Action::ReplayEdited
         | Action::ReplayToModel(_)
+        | Action::ReplayOnAccount
         | Action::ExportCurl
         | Action::ExportBundle => {
             // Acting on the request shown: leave the detail view for the list.

@@ -189,7 +189,8 @@ fn detail_loads_stages_and_replay_targets_the_selected_request() {
         effects,
         vec![Effect::Replay {
             id: id(1),
-            model: None
+            model: None,
+            account: None
         }]
     );
     assert!(state.requests.detail.is_none());
@@ -201,7 +202,8 @@ fn detail_loads_stages_and_replay_targets_the_selected_request() {
         effects,
         vec![Effect::Replay {
             id: id(1),
-            model: Some("gemini-3-flash".into())
+            model: Some("gemini-3-flash".into()),
+            account: None
         }]
     );
     assert_eq!(
