@@ -273,6 +273,9 @@ impl Cleaner<'_> {
             Some(other) => {
                 self.note(&at, &format!("removed (not a string: {other})"));
                 m.remove("type");
+                // Then inferred as if it had been missing, so cleaning a clean schema changes
+                // nothing.
+                self.fix_type(m, path);
             }
             None => {
                 let inferred = if m.contains_key("properties") {

@@ -378,3 +378,21 @@ fn hostile_reference_graphs_are_bounded() {
     let (_, changes) = clean_schema(&schema);
     assert!(changes.iter().any(|c| c.contains("expansion limit")));
 }
+
+#[test]
+fn a_removed_type_is_inferred_like_a_missing_one() {
+    // Found by the property tests: a non-string `type` (here merged in from a `$ref` to a map)
+    // was removed without inferring the type, so cleaning the output again changed it.
+    let (out, changes) = clean_schema(&json!({
+        "properties": {"list": {"type": {"x": 1}, "items": {"type": "string"}}}
+    }));
+    assert_eq!(
+        out["properties"]["list"],
+        json!({"type": "array", "items": {"type": "string"}})
+    );
+    assert!(has_change(
+        &changes,
+        "properties.list.type: inferred as array"
+    ));
+    assert_eq!(clean_schema(&out).0, out, "cleaning is idempotent");
+}
