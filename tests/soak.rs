@@ -186,6 +186,7 @@ async fn soak_mixed_traffic_stays_correct_bounded_and_fully_recorded() {
         },
         outcomes: &outcomes,
         memory: Memory::of(&samples, warm_up, end),
+        samples: &samples,
         bounds: BOUNDS,
         ledger: &ledger,
     };

@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::client::{Outcome, Seen};
 use super::ledger::Ledger;
 use super::mix::Class;
-use super::probe::Memory;
+use super::probe::{Memory, Sample};
 
 /// How much the proxy may grow over its post-warm-up baseline, and how close to it its
 /// descriptors must come back once the load has ended.
@@ -42,6 +42,8 @@ pub struct Report<'a> {
     pub run: Run,
     pub outcomes: &'a [Outcome],
     pub memory: Memory,
+    /// Every sample taken during the load, oldest first.
+    pub samples: &'a [Sample],
     pub bounds: Bounds,
     pub ledger: &'a Ledger,
 }
@@ -178,6 +180,52 @@ impl Report<'_> {
             b.fds_after,
             verdict(self.fds_ok() && self.fds_after_ok())
         );
+        let after = self
+            .outcomes
+            .iter()
+            .filter(|o| {
+                let sent_at =
+                    count_f64(usize::try_from(o.plan.n).unwrap_or(usize::MAX)) / self.run.rate;
+                sent_at >= self.run.warm_up.as_secs_f64()
+            })
+            .count();
+        let growth = m.rss_max_kib.saturating_sub(m.rss_baseline_kib);
+        let _ = writeln!(
+            out,
+            "RSS growth after the warm-up: {:.1} MiB over {after} requests ({:.0} bytes per request).\n",
+            mib(growth),
+            mib(growth) * 1024.0 * 1024.0 / count_f64(after.max(1))
+        );
+        self.write_timeline(out);
+    }
+
+    /// RSS and descriptors at each tenth of the load, so a trend shows.
+    fn write_timeline(&self, out: &mut String) {
+        let secs = self.run.secs;
+        let picks: Vec<(u64, &Sample)> = (0..=10)
+            .filter_map(|tenth| {
+                let at = Duration::from_millis(secs * 1000 * tenth / 10);
+                let sample = self.samples.iter().find(|s| s.at >= at)?;
+                Some((tenth, sample))
+            })
+            .collect();
+        let _ = write!(out, "| at |");
+        for (tenth, sample) in &picks {
+            let _ = write!(out, " {}% ({:.0} s) |", tenth * 10, sample.at.as_secs_f64());
+        }
+        let _ = write!(out, "\n| --- |");
+        for _ in &picks {
+            let _ = write!(out, " --- |");
+        }
+        let _ = write!(out, "\n| RSS (MiB) |");
+        for (_, sample) in &picks {
+            let _ = write!(out, " {:.1} |", mib(sample.rss_kib));
+        }
+        let _ = write!(out, "\n| open fds |");
+        for (_, sample) in &picks {
+            let _ = write!(out, " {} |", sample.fds);
+        }
+        out.push_str("\n\n");
     }
 
     fn write_history(&self, out: &mut String) {
