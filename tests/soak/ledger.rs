@@ -19,10 +19,12 @@ pub struct Ledger {
     pub matched: usize,
     /// Problems, one line each (missing, duplicated, extra, wrong fields).
     pub problems: Vec<String>,
-    /// 429 rows the upstream answered (`upstream_error`) and ones the proxy answered itself
-    /// because every account was cooling down for the model (`rejected`).
+    /// 429 rows after at least one upstream attempt, and ones the proxy answered itself because
+    /// every account was cooling down for the model (no attempt).
     pub upstream_429: usize,
     pub cooling_429: usize,
+    /// Upstream attempts of the 429 rows, together.
+    pub attempts_429: u64,
 }
 
 /// Opens the history read-only (after the server stopped) and checks it against `sent`.
@@ -42,10 +44,13 @@ pub fn compare(rows: &[RequestRow], sent: &[client::Outcome]) -> Ledger {
     };
     let mut by_model: HashMap<&str, Vec<&RequestRow>> = HashMap::new();
     for row in rows {
-        match (row.status, row.outcome) {
-            (Some(429), Some(Outcome::UpstreamError)) => ledger.upstream_429 += 1,
-            (Some(429), Some(Outcome::Rejected)) => ledger.cooling_429 += 1,
-            _ => {}
+        if row.status == Some(429) {
+            if row.attempts == 0 {
+                ledger.cooling_429 += 1;
+            } else {
+                ledger.upstream_429 += 1;
+                ledger.attempts_429 += u64::from(row.attempts);
+            }
         }
         by_model.entry(row.model.as_str()).or_default().push(row);
     }
@@ -169,6 +174,7 @@ mod tests {
         assert_eq!((ledger.matched, ledger.rows), (40, 40));
         assert!(ledger.problems.is_empty(), "{:?}", ledger.problems);
         assert_eq!((ledger.upstream_429, ledger.cooling_429), (2, 0));
+        assert_eq!(ledger.attempts_429, 2);
     }
 
     #[test]

@@ -242,10 +242,10 @@ impl Report<'_> {
         );
         let _ = writeln!(
             out,
-            "Injected 429s: {} answered by the upstream (the proxy waited out the short rate \
-             limit once, then tried the next account), {} by the proxy itself while every \
-             account was cooling down for the model.\n",
-            l.upstream_429, l.cooling_429
+            "Injected 429s: {} after upstream attempts ({} attempts: the proxy waits a short rate \
+             limit out once, then cools the account for the model and tries the next), {} from \
+             the proxy alone while every account was cooling down for the model.\n",
+            l.upstream_429, l.attempts_429, l.cooling_429
         );
         for p in l.problems.iter().take(20) {
             let _ = writeln!(out, "- {p}");
