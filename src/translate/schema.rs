@@ -390,6 +390,10 @@ impl Cleaner<'_> {
             self.note(&at, "removed (not an array)");
             return;
         };
+        if names.is_empty() {
+            self.note(&at, "removed (empty)");
+            return;
+        }
         let props = m.get("properties").and_then(Value::as_object);
         let mut kept = Vec::new();
         for name in names {

@@ -396,3 +396,11 @@ fn a_removed_type_is_inferred_like_a_missing_one() {
     ));
     assert_eq!(clean_schema(&out).0, out, "cleaning is idempotent");
 }
+
+#[test]
+fn an_empty_required_list_is_removed_and_recorded() {
+    // Found by the property tests: `required: []` disappeared without a recorded change.
+    let (out, changes) = clean_schema(&json!({"type": "object", "properties": {}, "required": []}));
+    assert_eq!(out, json!({"type": "object", "properties": {}}));
+    assert_eq!(changes, vec!["required: removed (empty)".to_owned()]);
+}
