@@ -102,22 +102,32 @@ pub fn apply(conn: &Connection, op: Op) -> rusqlite::Result<()> {
                 status,
                 ttft_ms,
                 duration_ms,
-                error.as_deref().map(redact::redact),
+                error.as_deref().map(|e| redact::redact(e).into_owned()),
             ])?;
         }
         Op::Body(captured) => {
-            let body = redact::redact(&String::from_utf8_lossy(&captured.body));
+            let id = captured.id.to_string();
+            let stage = captured.stage.as_str();
+            // The next number for this (request, stage), counted here rather than with `max(seq)`
+            // in the INSERT: SQLite plans a `max()` over bound parameters by their values, so
+            // that statement was compiled again on every run (over half of the writer's time).
+            let seq = conn
+                .prepare_cached("SELECT seq FROM bodies WHERE request_id = ?1 AND stage = ?2")?
+                .query_map(params![id, stage], |row| row.get::<_, i64>(0))?
+                .try_fold(0, |next, seq| seq.map(|seq| next.max(seq + 1)))?;
+            let text = String::from_utf8_lossy(&captured.body);
+            let body = redact::redact(&text);
             conn.prepare_cached(
                 "INSERT INTO bodies (request_id, stage, seq, at_ms, truncated, body)
-                 VALUES (?1, ?2, (SELECT coalesce(max(seq) + 1, 0) FROM bodies
-                                  WHERE request_id = ?1 AND stage = ?2), ?3, ?4, ?5)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
             .execute(params![
-                captured.id.to_string(),
-                captured.stage.as_str(),
+                id,
+                stage,
+                seq,
                 Utc::now().timestamp_millis(),
                 captured.truncated,
-                body,
+                &*body,
             ])?;
         }
     }

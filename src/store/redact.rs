@@ -5,6 +5,8 @@
 //! (`data: {…}` lines), one JSON per line, or JSON cut at the capture cap. Everything that is not
 //! redacted is kept byte for byte, so a stored client request replays as it was sent.
 
+use std::borrow::Cow;
+
 pub const REDACTED: &str = "[redacted]";
 
 /// Keys whose values are replaced wherever they appear (compared ignoring ASCII case).
@@ -28,13 +30,18 @@ const KEYS: &[&str] = &[
 const TOKEN_PREFIXES: &[&str] = &["ya29.", "1//", "1\\/\\/", "GOCSPX-"];
 const MIN_TOKEN_TAIL: usize = 8;
 
-pub fn redact(text: &str) -> String {
-    redact_patterns(&redact_keys(text))
+/// The text with secrets replaced; borrowed as it is when there are none (no copy).
+pub fn redact(text: &str) -> Cow<'_, str> {
+    match redact_keys(text) {
+        Cow::Borrowed(text) => redact_patterns(text),
+        Cow::Owned(keys_done) => Cow::Owned(redact_patterns(&keys_done).into_owned()),
+    }
 }
 
-fn redact_keys(text: &str) -> String {
+fn redact_keys(text: &str) -> Cow<'_, str> {
     let b = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
+    // Allocated at the first sensitive key only.
+    let mut out = String::new();
     let (mut copied, mut i) = (0, 0);
     while i < b.len() {
         if b[i] != b'"' {
@@ -46,6 +53,9 @@ fn redact_keys(text: &str) -> String {
         if colon < b.len() && b[colon] == b':' && is_sensitive(&text[i + 1..end - 1]) {
             let value = skip_ws(b, colon + 1);
             let value_end = value_end(b, value);
+            if out.capacity() == 0 {
+                out.reserve(text.len());
+            }
             out.push_str(&text[copied..value]);
             out.push('"');
             out.push_str(REDACTED);
@@ -56,8 +66,16 @@ fn redact_keys(text: &str) -> String {
             i = end;
         }
     }
+    finish(text, out, copied)
+}
+
+/// `out` followed by the rest of `text` from `copied`; `text` itself when nothing was replaced.
+fn finish(text: &str, mut out: String, copied: usize) -> Cow<'_, str> {
+    if copied == 0 {
+        return Cow::Borrowed(text);
+    }
     out.push_str(&text[copied..]);
-    out
+    Cow::Owned(out)
 }
 
 fn is_sensitive(key: &str) -> bool {
@@ -125,18 +143,22 @@ fn value_end(b: &[u8], i: usize) -> usize {
     }
 }
 
-fn redact_patterns(text: &str) -> String {
+fn redact_patterns(text: &str) -> Cow<'_, str> {
     let b = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
+    let mut out = String::new();
     let (mut copied, mut i) = (0, 0);
     while i < b.len() {
-        let found = if b[i] == b'@' {
-            email_at(b, i, copied)
-        } else {
-            token_at(b, i)
+        let found = match b[i] {
+            b'@' => email_at(b, i, copied),
+            // The first bytes of `TOKEN_PREFIXES`: no other byte can start a token.
+            b'y' | b'1' | b'G' => token_at(b, i),
+            _ => None,
         };
         match found {
             Some((start, end)) => {
+                if out.capacity() == 0 {
+                    out.reserve(text.len());
+                }
                 out.push_str(&text[copied..start]);
                 out.push_str(REDACTED);
                 copied = end;
@@ -145,8 +167,7 @@ fn redact_patterns(text: &str) -> String {
             None => i += 1,
         }
     }
-    out.push_str(&text[copied..]);
-    out
+    finish(text, out, copied)
 }
 
 fn is_local_char(c: u8) -> bool {
