@@ -4,7 +4,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use anyhow::Context as _;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 
 use crate::accounts::{AccountPool, AccountRecord};
 use crate::cli::ServeArgs;
@@ -86,7 +86,7 @@ pub async fn start(paths: &Paths, mut config: Config, demo: bool) -> anyhow::Res
         let pool = AccountPool::load(paths.accounts_file(), config.accounts.clone(), bus.clone())?;
         (pool, None)
     };
-    let listener = TcpListener::bind(addr).await.with_context(|| {
+    let listener = listen(addr).with_context(|| {
         format!("cannot listen on {addr} (is another proxy running? try --port)")
     })?;
     let core = Core::new(config, accounts, bus)?;
@@ -100,6 +100,24 @@ pub async fn start(paths: &Paths, mut config: Config, demo: bool) -> anyhow::Res
         simulator,
         history,
     })
+}
+
+/// Connections the kernel may hold for the proxy before it accepts them. `TcpListener::bind`
+/// listens with std's 128: a burst of clients beyond that (1,000 streams opened at once) has
+/// its SYNs dropped, and each dropped client waits a whole second before trying again.
+const LISTEN_BACKLOG: u32 = 1024;
+
+/// The proxy's listener: bound like `TcpListener::bind` (with `SO_REUSEADDR`, as std does on
+/// Unix, so a restarted proxy can bind while old connections linger), with a deeper backlog.
+fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 /// Opens `DATA/history.sqlite3` and connects it to the bus and the capture hooks.
@@ -148,5 +166,41 @@ mod tests {
         assert!(check_bind(&c).is_ok());
         c.server.host = "localhost".into();
         assert!(check_bind(&c).unwrap().ip().is_loopback());
+    }
+
+    /// 600 clients connecting at once, before the proxy accepts any of them, all get through
+    /// at once: none waits out a dropped SYN (a backlog of 128 would drop all but 129).
+    #[tokio::test]
+    async fn a_burst_of_connections_fits_in_the_backlog() {
+        let listener = listen(SocketAddr::from(([127, 0, 0, 1], 0))).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let burst = 600;
+        let connects = (0..burst).map(|_| {
+            tokio::spawn(tokio::time::timeout(
+                std::time::Duration::from_millis(500),
+                tokio::net::TcpStream::connect(addr),
+            ))
+        });
+        let mut connected = Vec::with_capacity(burst);
+        for connect in connects.collect::<Vec<_>>() {
+            if let Ok(Ok(stream)) = connect.await.unwrap() {
+                connected.push(stream);
+            }
+        }
+        assert_eq!(connected.len(), burst, "connections that had to wait");
+        // And they are really queued for this listener.
+        let (first, _) = listener.accept().await.unwrap();
+        assert!(
+            connected
+                .iter()
+                .any(|c| c.local_addr().unwrap() == first.peer_addr().unwrap())
+        );
+    }
+
+    #[tokio::test]
+    async fn the_listener_refuses_a_port_in_use() {
+        let taken = listen(SocketAddr::from(([127, 0, 0, 1], 0))).unwrap();
+        let err = listen(taken.local_addr().unwrap()).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
     }
 }
