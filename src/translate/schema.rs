@@ -44,8 +44,10 @@ pub fn clean_schema(schema: &Value) -> (Value, Vec<String>) {
         inlined: 0,
         depth: 0,
     };
+    // One copy of the schema, cleaned in place level by level; `root` stays the original, for
+    // resolving references.
     let mut out = if schema.is_object() {
-        cleaner.node(schema, "")
+        cleaner.node(schema.clone(), "")
     } else {
         cleaner.note("", &format!("not an object schema ({schema}); replaced"));
         Map::new()
@@ -98,11 +100,15 @@ impl Cleaner<'_> {
         self.changes.push(format!("{path}: {what}"));
     }
 
-    /// Cleans one schema node (an object) found at `path`.
-    fn node(&mut self, value: &Value, path: &str) -> Map<String, Value> {
-        let Some(obj) = value.as_object() else {
-            self.note(path, &format!("non-object schema {value} replaced by {{}}"));
-            return Map::new();
+    /// Cleans one schema node (an object) found at `path`, taking it over: each level is
+    /// rebuilt from the node itself, never from a copy of its subtree.
+    fn node(&mut self, value: Value, path: &str) -> Map<String, Value> {
+        let obj = match value {
+            Value::Object(obj) => obj,
+            other => {
+                self.note(path, &format!("non-object schema {other} replaced by {{}}"));
+                return Map::new();
+            }
         };
         if self.depth >= MAX_NODE_DEPTH {
             self.note(path, "nesting cut (too deep)");
@@ -116,19 +122,19 @@ impl Cleaner<'_> {
         cleaned
     }
 
-    fn node_within_depth(&mut self, obj: &Map<String, Value>, path: &str) -> Map<String, Value> {
-        let mut m = obj.clone();
+    fn node_within_depth(&mut self, mut m: Map<String, Value>, path: &str) -> Map<String, Value> {
         let pushed = self.expand(&mut m, path);
         self.flatten_unions(&mut m, path);
         self.fix_type(&mut m, path);
         self.fix_enum(&mut m, path);
         self.hint_constraints(&mut m, path);
-        for key in m.keys().cloned().collect::<Vec<_>>() {
-            if !KEPT.contains(&key.as_str()) {
-                m.remove(&key);
-                self.note(&join(path, &key), "removed");
+        m.retain(|key, _| {
+            let kept = KEPT.contains(&key.as_str());
+            if !kept {
+                self.note(&join(path, key), "removed");
             }
-        }
+            kept
+        });
         self.clean_children(&mut m, path);
         self.filter_required(&mut m, path);
         self.stack.truncate(self.stack.len() - pushed);
@@ -211,8 +217,8 @@ impl Cleaner<'_> {
                 self.note(&at, "removed (not an array)");
                 continue;
             };
-            let cleaned: Vec<Map<String, Value>> = branches
-                .iter()
+            let mut cleaned: Vec<Map<String, Value>> = branches
+                .into_iter()
                 .enumerate()
                 .map(|(i, b)| self.node(b, &format!("{at}[{i}]")))
                 .filter(|b| b.get("type").and_then(Value::as_str) != Some("null"))
@@ -231,7 +237,7 @@ impl Cleaner<'_> {
                 .enumerate()
                 .max_by_key(|(i, b)| (branch_rank(b), std::cmp::Reverse(*i)))
                 .expect("cleaned is not empty");
-            let chosen = cleaned[best].clone();
+            let chosen = cleaned.swap_remove(best);
             let ty = chosen
                 .get("type")
                 .and_then(Value::as_str)
@@ -251,14 +257,14 @@ impl Cleaner<'_> {
     }
 
     fn fix_type(&mut self, m: &mut Map<String, Value>, path: &str) {
-        let at = join(path, "type");
-        match m.get("type").cloned() {
+        let fixed = match m.get("type") {
             Some(Value::String(t)) => {
-                let lower = t.to_ascii_lowercase();
-                if lower != t {
-                    self.note(&at, &format!("lower-cased {t}"));
-                    m.insert("type".into(), Value::from(lower));
+                if !t.bytes().any(|c| c.is_ascii_uppercase()) {
+                    return;
                 }
+                let lower = t.to_ascii_lowercase();
+                self.note(&join(path, "type"), &format!("lower-cased {t}"));
+                Value::from(lower)
             }
             Some(Value::Array(types)) => {
                 let first = types
@@ -267,15 +273,20 @@ impl Cleaner<'_> {
                     .map(str::to_ascii_lowercase)
                     .find(|t| t != "null")
                     .unwrap_or_else(|| "string".to_owned());
-                self.note(&at, &format!("type array reduced to {first}"));
-                m.insert("type".into(), Value::from(first));
+                self.note(
+                    &join(path, "type"),
+                    &format!("type array reduced to {first}"),
+                );
+                Value::from(first)
             }
             Some(other) => {
-                self.note(&at, &format!("removed (not a string: {other})"));
+                let what = format!("removed (not a string: {other})");
+                self.note(&join(path, "type"), &what);
                 m.remove("type");
                 // Then inferred as if it had been missing, so cleaning a clean schema changes
                 // nothing.
                 self.fix_type(m, path);
+                return;
             }
             None => {
                 let inferred = if m.contains_key("properties") {
@@ -285,10 +296,11 @@ impl Cleaner<'_> {
                 } else {
                     return;
                 };
-                self.note(&at, &format!("inferred as {inferred}"));
-                m.insert("type".into(), Value::from(inferred));
+                self.note(&join(path, "type"), &format!("inferred as {inferred}"));
+                Value::from(inferred)
             }
-        }
+        };
+        m.insert("type".into(), fixed);
     }
 
     fn fix_enum(&mut self, m: &mut Map<String, Value>, path: &str) {
@@ -300,7 +312,6 @@ impl Cleaner<'_> {
                 m.insert("enum".into(), Value::Array(vec![c]));
             }
         }
-        let at = join(path, "enum");
         match m.get_mut("enum") {
             Some(Value::Array(values)) => {
                 let mut changed = false;
@@ -311,12 +322,12 @@ impl Cleaner<'_> {
                     }
                 }
                 if changed {
-                    self.note(&at, "values converted to strings");
+                    self.note(&join(path, "enum"), "values converted to strings");
                 }
             }
             Some(_) => {
                 m.remove("enum");
-                self.note(&at, "removed (not an array)");
+                self.note(&join(path, "enum"), "removed (not an array)");
             }
             None => {}
         }
@@ -349,12 +360,10 @@ impl Cleaner<'_> {
                 // Keys here are property names, never keywords: every one of them survives.
                 let props_path = join(path, "properties");
                 let cleaned = props
-                    .iter()
+                    .into_iter()
                     .map(|(name, sub)| {
-                        (
-                            name.clone(),
-                            Value::Object(self.node(sub, &join(&props_path, name))),
-                        )
+                        let cleaned = self.node(sub, &join(&props_path, &name));
+                        (name, Value::Object(cleaned))
                     })
                     .collect();
                 m.insert("properties".into(), Value::Object(cleaned));
@@ -362,30 +371,32 @@ impl Cleaner<'_> {
             Some(_) => self.note(&join(path, "properties"), "removed (not an object)"),
             None => {}
         }
-        let at = join(path, "items");
         match m.remove("items") {
             Some(items @ Value::Object(_)) => {
-                m.insert("items".into(), Value::Object(self.node(&items, &at)));
+                let cleaned = self.node(items, &join(path, "items"));
+                m.insert("items".into(), Value::Object(cleaned));
             }
             Some(Value::Array(tuple)) if !tuple.is_empty() => {
+                let at = join(path, "items");
                 self.note(&at, "tuple form reduced to its first item schema");
-                m.insert("items".into(), Value::Object(self.node(&tuple[0], &at)));
+                let first = tuple.into_iter().next().unwrap_or_default();
+                m.insert("items".into(), Value::Object(self.node(first, &at)));
             }
-            Some(_) => self.note(&at, "removed (not a schema)"),
+            Some(_) => self.note(&join(path, "items"), "removed (not a schema)"),
             None => {}
         }
         if m.get("type").and_then(Value::as_str) == Some("array") && !m.contains_key("items") {
             // Gemini rejects array schemas without an item schema.
-            self.note(&at, "added (empty item schema)");
+            self.note(&join(path, "items"), "added (empty item schema)");
             m.insert("items".into(), Value::Object(Map::new()));
         }
     }
 
     fn filter_required(&mut self, m: &mut Map<String, Value>, path: &str) {
-        let at = join(path, "required");
         let Some(required) = m.remove("required") else {
             return;
         };
+        let at = join(path, "required");
         let Value::Array(names) = required else {
             self.note(&at, "removed (not an array)");
             return;
@@ -496,8 +507,8 @@ fn scalar_text(v: &Value) -> String {
 fn canonical_order(mut m: Map<String, Value>) -> Map<String, Value> {
     let mut out = Map::new();
     for key in KEPT {
-        if let Some(v) = m.remove(*key) {
-            out.insert((*key).to_owned(), v);
+        if let Some((key, v)) = m.remove_entry(*key) {
+            out.insert(key, v);
         }
     }
     out.extend(m);
