@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::SKIP_SIGNATURE;
 use super::signatures::SignatureStore;
@@ -177,7 +177,10 @@ impl<'a> Encoder<'a> {
                 parts
             };
             let role = if turn.model { "model" } else { "user" };
-            out.push(json!({"role": role, "parts": parts}));
+            out.push(object([
+                ("role", Value::from(role)),
+                ("parts", Value::Array(parts)),
+            ]));
         }
         self.note_drops();
         Ok(out)
@@ -289,11 +292,13 @@ impl<'a> Encoder<'a> {
         } else {
             json!({})
         };
-        let mut call = json!({"name": name, "args": args});
+        let mut call = Map::new();
+        call.insert("name".into(), Value::from(name));
+        call.insert("args".into(), args);
         if !id.is_empty() {
-            call["id"] = Value::from(id);
+            call.insert("id".into(), Value::from(id));
         }
-        let mut part = json!({"functionCall": call});
+        let mut part = object([("functionCall", Value::Object(call))]);
         if self.family == Family::Gemini {
             // Gemini 3 rejects a replayed call without its signature; the sentinel is accepted.
             let sig = self
@@ -330,11 +335,16 @@ impl<'a> Encoder<'a> {
             .join("\n");
         let response = match (is_error, text.trim().is_empty()) {
             (true, true) => json!({"error": "Tool execution failed with no output."}),
-            (true, false) => json!({"error": text}),
+            (true, false) => object([("error", Value::from(text))]),
             (false, true) => json!({"result": "Command executed successfully."}),
-            (false, false) => json!({"result": text}),
+            (false, false) => object([("result", Value::from(text))]),
         };
-        json!({"functionResponse": {"name": name, "id": id, "response": response}})
+        let call = object([
+            ("name", Value::from(name)),
+            ("id", Value::from(id)),
+            ("response", response),
+        ]);
+        object([("functionResponse", call)])
     }
 
     fn image(&self, source: &ImageSource) -> Result<Option<Value>, ErrorInfo> {
@@ -396,6 +406,17 @@ impl<'a> Encoder<'a> {
             }
         }
     }
+}
+
+/// A JSON object from owned values, in this order (`json!` would deep-copy every value given to
+/// it through `to_value`: whole conversations, for the contents list).
+fn object<const N: usize>(entries: [(&str, Value); N]) -> Value {
+    Value::Object(
+        entries
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect(),
+    )
 }
 
 fn push_text(parts: &mut Vec<Value>, text: &str) {

@@ -100,14 +100,15 @@ pub fn build_request(
     }
     inner.insert("sessionId".into(), Value::from(target.session_id));
 
-    let mut body = json!({
-        "model": spec.upstream,
-        "userAgent": "antigravity",
-        "requestType": "agent",
-        "project": target.project,
-        "requestId": target.request_id,
-        "request": inner,
-    });
+    // Built in place: `json!` would deep-copy the whole request through `to_value`.
+    let mut envelope = Map::new();
+    envelope.insert("model".into(), Value::from(spec.upstream.as_str()));
+    envelope.insert("userAgent".into(), Value::from("antigravity"));
+    envelope.insert("requestType".into(), Value::from("agent"));
+    envelope.insert("project".into(), Value::from(target.project));
+    envelope.insert("requestId".into(), Value::from(target.request_id));
+    envelope.insert("request".into(), Value::Object(inner));
+    let mut body = Value::Object(envelope);
     let stripped = strip_cache_control(&mut body);
     if stripped > 0 {
         notes.push(format!("{stripped} cache_control field(s) stripped"));
@@ -139,7 +140,7 @@ pub fn count_tokens_body(req: &ChatRequest, spec: &ModelSpec) -> Value {
     if let Some(t) = declarations(req, spec.family, false).tools {
         inner.insert("tools".into(), t);
     }
-    let mut body = json!({"request": inner});
+    let mut body = Value::Object(Map::from_iter([("request".into(), Value::Object(inner))]));
     strip_cache_control(&mut body);
     body
 }

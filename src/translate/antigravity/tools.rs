@@ -1,6 +1,6 @@
 //! Tool declarations and `toolConfig` for the upstream, with cleaned schemas.
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::catalogue::Family;
 use crate::translate::ir::{ChatRequest, ToolChoice};
@@ -48,7 +48,10 @@ pub(super) fn declarations(req: &ChatRequest, family: Family, thinking: bool) ->
         decl["parameters"] = params;
         decls.push(decl);
     }
-    out.tools = Some(json!([{"functionDeclarations": decls}]));
+    // Built in place: `json!` would deep-copy every declaration through `to_value`.
+    let mut wrapper = Map::new();
+    wrapper.insert("functionDeclarations".into(), Value::Array(decls));
+    out.tools = Some(Value::Array(vec![Value::Object(wrapper)]));
     // VALIDATED is what the IDE sends for Claude: the upstream checks arguments against the schema.
     let auto = if family == Family::Claude {
         "VALIDATED"
