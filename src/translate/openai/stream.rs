@@ -4,11 +4,12 @@
 //! chunks without `object`), and exactly one chunk carries a `finish_reason` (the Node helper
 //! throws without one).
 
-use bytes::BytesMut;
-use serde_json::{Value, json};
+use bytes::{BufMut as _, BytesMut};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::response::{arguments_string, error_json, finish_reason, usage_json};
-use crate::translate::ir::{ErrorInfo, StreamEvent, Usage};
+use crate::translate::ir::{ErrorInfo, StreamEvent};
 
 /// Turns one answer's [`StreamEvent`]s into SSE bytes.
 #[derive(Debug)]
@@ -48,7 +49,14 @@ impl StreamEncoder {
             return;
         }
         self.phase = Phase::Streaming;
-        self.delta(&json!({"role": "assistant", "content": ""}), out);
+        self.delta(
+            Delta {
+                role: Some("assistant"),
+                content: Some(""),
+                ..Delta::default()
+            },
+            out,
+        );
     }
 
     pub fn push(&mut self, ev: &StreamEvent, out: &mut BytesMut) {
@@ -60,10 +68,18 @@ impl StreamEncoder {
         match ev {
             // Empty deltas carry nothing; whitespace is content and is kept.
             StreamEvent::TextDelta { text } if !text.is_empty() => {
-                self.delta(&json!({"content": text}), out);
+                let delta = Delta {
+                    content: Some(text),
+                    ..Delta::default()
+                };
+                self.delta(delta, out);
             }
             StreamEvent::ThinkingDelta { text } if self.show_reasoning && !text.is_empty() => {
-                self.delta(&json!({"reasoning_content": text}), out);
+                let delta = Delta {
+                    reasoning_content: Some(text),
+                    ..Delta::default()
+                };
+                self.delta(delta, out);
             }
             StreamEvent::ToolCall {
                 id,
@@ -72,13 +88,15 @@ impl StreamEncoder {
             } => self.tool_call(id, name, arguments, out),
             StreamEvent::Finish { stop_reason, usage } => {
                 let reason = finish_reason(*stop_reason, self.tool_calls > 0);
-                self.chunk(
-                    &json!([{"index": 0, "delta": {}, "logprobs": null, "finish_reason": reason}]),
-                    None,
-                    out,
-                );
+                let choice = Choice {
+                    index: 0,
+                    delta: Delta::default(),
+                    logprobs: None,
+                    finish_reason: Some(reason),
+                };
+                self.chunk(&[choice], None, out);
                 if self.include_usage {
-                    self.chunk(&json!([]), Some(usage), out);
+                    self.chunk(&[], Some(usage_json(usage)), out);
                 }
                 out.extend_from_slice(b"data: [DONE]\n\n");
                 self.phase = Phase::Finished;
@@ -110,46 +128,117 @@ impl StreamEncoder {
     fn tool_call(&mut self, id: &str, name: &str, arguments: &Value, out: &mut BytesMut) {
         let index = self.tool_calls;
         self.tool_calls += 1;
+        let header = ToolCallDelta {
+            index,
+            id: Some(id),
+            kind: Some("function"),
+            function: FunctionDelta {
+                name: Some(name),
+                arguments: "",
+            },
+        };
         self.delta(
-            &json!({"tool_calls": [{
-                "index": index,
-                "id": id,
-                "type": "function",
-                "function": {"name": name, "arguments": ""},
-            }]}),
+            Delta {
+                tool_calls: Some([header]),
+                ..Delta::default()
+            },
             out,
         );
         let args = arguments_string(arguments);
         let (head, tail) = args.split_at(mid_char_boundary(&args));
         for piece in [head, tail].into_iter().filter(|p| !p.is_empty()) {
+            let part = ToolCallDelta {
+                index,
+                id: None,
+                kind: None,
+                function: FunctionDelta {
+                    name: None,
+                    arguments: piece,
+                },
+            };
             self.delta(
-                &json!({"tool_calls": [{"index": index, "function": {"arguments": piece}}]}),
+                Delta {
+                    tool_calls: Some([part]),
+                    ..Delta::default()
+                },
                 out,
             );
         }
     }
 
-    fn delta(&self, delta: &Value, out: &mut BytesMut) {
-        self.chunk(
-            &json!([{"index": 0, "delta": delta, "logprobs": null, "finish_reason": null}]),
-            None,
-            out,
-        );
+    fn delta(&self, delta: Delta<'_>, out: &mut BytesMut) {
+        let choice = Choice {
+            index: 0,
+            delta,
+            logprobs: None,
+            finish_reason: None,
+        };
+        self.chunk(&[choice], None, out);
     }
 
-    fn chunk(&self, choices: &Value, usage: Option<&Usage>, out: &mut BytesMut) {
-        let mut chunk = json!({
-            "id": self.id,
-            "object": "chat.completion.chunk",
-            "created": self.created,
-            "model": self.model,
-            "choices": choices,
-        });
-        if let Some(usage) = usage {
-            chunk["usage"] = usage_json(usage);
-        }
+    fn chunk(&self, choices: &[Choice<'_>], usage: Option<Value>, out: &mut BytesMut) {
+        let chunk = Chunk {
+            id: &self.id,
+            object: "chat.completion.chunk",
+            created: self.created,
+            model: &self.model,
+            choices,
+            usage,
+        };
         write_event(&chunk, out);
     }
+}
+
+/// One `chat.completion.chunk`, serialized straight into the output (no `Value` tree per chunk);
+/// fields in the order the API sends them.
+#[derive(Serialize)]
+struct Chunk<'a> {
+    id: &'a str,
+    object: &'static str,
+    created: i64,
+    model: &'a str,
+    choices: &'a [Choice<'a>],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    usage: Option<Value>,
+}
+
+#[derive(Serialize)]
+struct Choice<'a> {
+    index: u32,
+    delta: Delta<'a>,
+    /// Always `null`.
+    logprobs: Option<()>,
+    finish_reason: Option<&'static str>,
+}
+
+/// The delta of a chunk: only the fields that are set are written (the finish chunk's is `{}`).
+#[derive(Serialize, Default)]
+struct Delta<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    role: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reasoning_content: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tool_calls: Option<[ToolCallDelta<'a>; 1]>,
+}
+
+#[derive(Serialize)]
+struct ToolCallDelta<'a> {
+    index: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    kind: Option<&'static str>,
+    function: FunctionDelta<'a>,
+}
+
+#[derive(Serialize)]
+struct FunctionDelta<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    arguments: &'a str,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,10 +249,11 @@ enum Phase {
     Finished,
 }
 
-fn write_event(payload: &Value, out: &mut BytesMut) {
-    out.extend_from_slice(b"data: ");
-    out.extend_from_slice(payload.to_string().as_bytes());
-    out.extend_from_slice(b"\n\n");
+fn write_event(payload: &impl Serialize, out: &mut BytesMut) {
+    out.put_slice(b"data: ");
+    serde_json::to_writer((&mut *out).writer(), payload)
+        .expect("serializing into memory cannot fail");
+    out.put_slice(b"\n\n");
 }
 
 /// The char boundary nearest the middle at or after it, so a split never cuts a UTF-8 sequence.
