@@ -142,14 +142,18 @@ impl Core {
                     Err(e) => return Attempt::Stop(e),
                 }
             };
-            self.capture_attempt(id, attempt, account, spec, &plan, skipped);
+            // Serialized once: these bytes go upstream and into the history.
+            let body = bytes::Bytes::from(
+                serde_json::to_vec(&plan.body).expect("a JSON value always serializes"),
+            );
+            self.capture_attempt(id, attempt, account, spec, &plan, &body, skipped);
             self.bus().emit(ProxyEvent::RequestRouted {
                 id,
                 model_routed: spec.id.as_str().into(),
                 account: account.into(),
                 attempt,
             });
-            let failure = match self.upstream().stream_generate(&token, &plan.body).await {
+            let failure = match self.upstream().stream_generate(&token, body).await {
                 Ok(chunks) => {
                     let decoder = StreamDecoder::new(
                         spec.family,
@@ -319,6 +323,7 @@ impl Core {
     }
 
     /// Records what one attempt sent upstream, with the cleaner's changes and the notes.
+    /// `body` is `plan.body` as sent; it is spliced in as it is, not copied into a new tree.
     fn capture_attempt(
         &self,
         id: RequestId,
@@ -326,26 +331,45 @@ impl Core {
         account: &str,
         spec: &ModelSpec,
         plan: &UpstreamPlan,
+        body: &[u8],
         skipped: &[(String, SkipReason)],
     ) {
+        /// The record's fields before `body`, in the order they are stored.
+        #[derive(serde::Serialize)]
+        struct Record<'a> {
+            attempt: u32,
+            skipped: serde_json::Value,
+            account: &'a str,
+            model: &'a str,
+            upstream_model: &'a str,
+            thinking: bool,
+            schema_changes: &'a [String],
+            notes: &'a [String],
+        }
         if !self.capture().is_enabled() {
             return;
         }
-        let record = serde_json::json!({
-            "attempt": attempt,
-            "skipped": skipped_json(skipped),
-            "account": account,
-            "model": spec.id,
-            "upstream_model": plan.upstream_model,
-            "thinking": plan.thinking,
-            "schema_changes": plan.schema_changes,
-            "notes": plan.notes,
-            "body": plan.body,
-        });
-        if let Ok(bytes) = serde_json::to_vec(&record) {
-            self.capture()
-                .record(id, Stage::UpstreamRequest, bytes.into());
-        }
+        let record = Record {
+            attempt,
+            skipped: skipped_json(skipped),
+            account,
+            model: &spec.id,
+            upstream_model: &plan.upstream_model,
+            thinking: plan.thinking,
+            schema_changes: &plan.schema_changes,
+            notes: &plan.notes,
+        };
+        let Ok(mut bytes) = serde_json::to_vec(&record) else {
+            return;
+        };
+        // `{…}` → `{…,"body":BODY}`
+        bytes.pop();
+        bytes.reserve(body.len() + 9);
+        bytes.extend_from_slice(b",\"body\":");
+        bytes.extend_from_slice(body);
+        bytes.push(b'}');
+        self.capture()
+            .record(id, Stage::UpstreamRequest, bytes.into());
     }
 
     /// Puts the accounts configured for `model` (`[models.account_order]`) first, in that order.

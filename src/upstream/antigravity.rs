@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use bytes::Bytes;
 use chrono::Utc;
 use serde_json::{Value, json};
 
@@ -69,10 +70,11 @@ impl AntigravityClient {
     }
 
     /// `streamGenerateContent?alt=sse`: the open event stream, or the classified failure.
+    /// `body` is the serialized envelope (the caller keeps the same bytes for the history).
     pub async fn stream_generate(
         &self,
         token: &str,
-        body: &Value,
+        body: Bytes,
     ) -> Result<UpstreamChunks, CallError> {
         let response = self
             .post_with_fallback(token, "streamGenerateContent?alt=sse", body, true)
@@ -143,6 +145,7 @@ impl AntigravityClient {
     }
 
     async fn json_call(&self, token: &str, method: &str, body: &Value) -> Result<Value, CallError> {
+        let body = Bytes::from(serde_json::to_vec(body).expect("a JSON value always serializes"));
         let response = self.post_with_fallback(token, method, body, false).await?;
         let bytes = response
             .bytes()
@@ -159,7 +162,7 @@ impl AntigravityClient {
         &self,
         token: &str,
         method: &str,
-        body: &Value,
+        body: Bytes,
         streaming: bool,
     ) -> Result<reqwest::Response, CallError> {
         let mut worst: Option<UpstreamFailure> = None;
@@ -172,7 +175,7 @@ impl AntigravityClient {
                 .bearer_auth(token)
                 .header("user-agent", &self.user_agent)
                 .header("content-type", "application/json")
-                .json(body);
+                .body(body.clone());
             if streaming {
                 request = request.header("accept", "text/event-stream");
             }
