@@ -1,7 +1,9 @@
 //! The proxy process from the outside: resident memory (`VmRSS` in `/proc/PID/status`) and open
-//! file descriptors (entries of `/proc/PID/fd`), sampled at a fixed interval, and the machine's
-//! load average for the report.
+//! file descriptors (entries of `/proc/PID/fd`), sampled at a fixed interval; what its sockets
+//! are (client connections, upstream connections, half-closed ones) from `/proc/PID/net/tcp*`;
+//! and the machine's load average for the report.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -51,6 +53,70 @@ fn fd_count(pid: u32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, Iterator::count)
 }
 
+/// The proxy's descriptors by what they are.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Descriptors {
+    /// Connections accepted on the proxy's port (the listener itself not counted).
+    pub clients: usize,
+    /// Connections to the simulator's port (the upstream pool).
+    pub upstream: usize,
+    /// Of those two, the ones whose peer has closed and the proxy has not (`CLOSE_WAIT`): the
+    /// classic leak.
+    pub close_wait: usize,
+    /// Everything else: files (history database, WAL, logs), the listener, pipes, epoll.
+    pub other: usize,
+}
+
+/// Classifies the open descriptors of `pid`; `proxy_port` is where it listens, `upstream_port`
+/// where its upstream is.
+pub fn descriptors(pid: u32, proxy_port: u16, upstream_port: u16) -> Descriptors {
+    const LISTEN: u8 = 0x0A;
+    const CLOSE_WAIT: u8 = 0x08;
+    let mut table = HashMap::new();
+    for file in ["tcp", "tcp6"] {
+        let text = std::fs::read_to_string(format!("/proc/{pid}/net/{file}")).unwrap_or_default();
+        table.extend(text.lines().skip(1).filter_map(tcp_entry));
+    }
+    let mut d = Descriptors::default();
+    let links = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .filter_map(|e| std::fs::read_link(e.path()).ok());
+    for link in links {
+        let inode = link
+            .to_str()
+            .and_then(|l| l.strip_prefix("socket:["))
+            .and_then(|l| l.strip_suffix(']'))
+            .and_then(|i| i.parse::<u64>().ok());
+        let Some(&(local, remote, state)) = inode.and_then(|i| table.get(&i)) else {
+            d.other += 1;
+            continue;
+        };
+        if local == proxy_port && state != LISTEN {
+            d.clients += 1;
+        } else if remote == upstream_port {
+            d.upstream += 1;
+        } else {
+            d.other += 1;
+            continue;
+        }
+        d.close_wait += usize::from(state == CLOSE_WAIT);
+    }
+    d
+}
+
+/// `(inode, (local port, remote port, state))` of a `/proc/net/tcp` line.
+fn tcp_entry(line: &str) -> Option<(u64, (u16, u16, u8))> {
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    let port = |addr: &str| u16::from_str_radix(addr.rsplit_once(':')?.1, 16).ok();
+    let local = port(fields.get(1)?)?;
+    let remote = port(fields.get(2)?)?;
+    let state = u8::from_str_radix(fields.get(3)?, 16).ok()?;
+    let inode = fields.get(9)?.parse().ok()?;
+    Some((inode, (local, remote, state)))
+}
+
 /// The 1-minute load average, as `/proc/loadavg` spells it.
 pub fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
@@ -98,6 +164,32 @@ mod tests {
         let s = sample(std::process::id(), Instant::now());
         assert!(s.rss_kib > 1024, "{s:?}");
         assert!(s.fds >= 3, "{s:?}");
+    }
+
+    #[test]
+    fn a_connection_is_told_from_the_listener_and_the_upstream() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let upstream = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let (port, upstream_port) = (
+            listener.local_addr().unwrap().port(),
+            upstream.local_addr().unwrap().port(),
+        );
+        let pid = std::process::id();
+        let before = descriptors(pid, port, upstream_port);
+        // This process holds both ends of each connection: to its "proxy" port as a client
+        // and as the accepted side, and to its "upstream" port.
+        let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (accepted, _) = listener.accept().unwrap();
+        let outgoing = std::net::TcpStream::connect(upstream.local_addr().unwrap()).unwrap();
+        let during = descriptors(pid, port, upstream_port);
+        assert_eq!(during.clients, before.clients + 1, "{during:?}");
+        assert_eq!(during.upstream, before.upstream + 1, "{during:?}");
+        // The client leaves; the accepted side, still open, is half-closed.
+        drop(client);
+        std::thread::sleep(Duration::from_millis(50));
+        let after = descriptors(pid, port, upstream_port);
+        assert_eq!(after.close_wait, before.close_wait + 1, "{after:?}");
+        drop((accepted, outgoing));
     }
 
     #[test]
