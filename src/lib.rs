@@ -16,6 +16,7 @@ pub mod logging;
 pub mod paths;
 pub mod proxy;
 pub mod routing;
+pub mod signals;
 pub mod simulator;
 pub mod startup;
 pub mod store;

@@ -2,6 +2,8 @@
 //! the background, and the console runs in the terminal until the user quits; quitting (or
 //! SIGTERM/SIGHUP) stops both. `--demo` adds gentle sample traffic.
 
+use std::time::Duration;
+
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -9,7 +11,11 @@ use crate::app::{self, ConsoleOptions, demo_traffic};
 use crate::cli::ServeArgs;
 use crate::logging::LogLine;
 use crate::paths::Paths;
+use crate::signals::Signals;
 use crate::startup;
+
+/// How long quitting may take (open streams end at once; history is committed per request).
+const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(10);
 
 pub async fn run_tui(
     paths: &Paths,
@@ -66,25 +72,15 @@ pub async fn run_tui(
     Ok(())
 }
 
+/// A signal quits the console; once quitting (by a signal or by the user), another signal or a
+/// shutdown longer than `SHUTDOWN_DEADLINE` exits at once — the terminal may be gone already.
 async fn quit_on_signal(stop: CancellationToken) {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut term), Ok(mut hup)) = (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::hangup()),
-        ) else {
-            return;
-        };
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = hup.recv() => {}
-            () = stop.cancelled() => return,
-        }
-        stop.cancel();
+    let Some(mut signals) = Signals::install() else {
+        return;
+    };
+    tokio::select! {
+        () = signals.next() => stop.cancel(),
+        () = stop.cancelled() => {}
     }
-    #[cfg(not(unix))]
-    {
-        let _ = stop;
-    }
+    signals.force_exit_if_stuck(SHUTDOWN_DEADLINE);
 }

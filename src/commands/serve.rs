@@ -5,7 +5,11 @@ use std::time::Duration;
 
 use crate::cli::ServeArgs;
 use crate::paths::Paths;
+use crate::signals::Signals;
 use crate::startup;
+
+/// Open streams end at once on shutdown; this bounds waiting for clients that do not go away.
+const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(15);
 
 pub async fn run(paths: &Paths, args: &ServeArgs, demo: bool) -> anyhow::Result<()> {
     let config = startup::load_config(paths, args)?;
@@ -24,9 +28,13 @@ pub async fn run(paths: &Paths, args: &ServeArgs, demo: bool) -> anyhow::Result<
     }
     let token = core.shutdown_token().clone();
     tokio::spawn(async move {
-        wait_for_signal().await;
-        tracing::info!("shutting down: ending open streams");
+        let Some(mut signals) = Signals::install() else {
+            return;
+        };
+        signals.next().await;
+        tracing::info!("shutting down: ending open streams (a second signal exits at once)");
         token.cancel();
+        signals.force_exit_if_stuck(SHUTDOWN_DEADLINE);
     });
     let served = crate::proxy::serve(engine.listener, core).await;
     if let Some(sim) = engine.simulator {
@@ -35,23 +43,4 @@ pub async fn run(paths: &Paths, args: &ServeArgs, demo: bool) -> anyhow::Result<
     // Give the file logger a moment; the guard in main flushes the rest.
     tokio::time::sleep(Duration::from_millis(10)).await;
     served
-}
-
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let Ok(mut term) = signal(SignalKind::terminate()) else {
-            let _ = tokio::signal::ctrl_c().await;
-            return;
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }

@@ -130,3 +130,41 @@ async fn sigterm_ends_50_open_streams_with_terminal_events_and_exits() {
         server.stderr()
     );
 }
+
+/// A client that never finishes sending its body holds a graceful shutdown open; a second
+/// SIGTERM ends the process at once instead of waiting for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_sigterm_ends_a_shutdown_that_waits_for_a_stuck_client() {
+    use tokio::io::AsyncWriteExt as _;
+
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = command(home.path());
+    cmd.args(["--demo", "serve", "--port", "0"]);
+    let mut server = Server::start(cmd);
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let mut stuck = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    stuck
+        .write_all(
+            b"POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\n\
+              content-type: application/json\r\ncontent-length: 1000\r\n\r\n{\"model\":",
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.signal("TERM");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        server.running(),
+        "the first SIGTERM waits for the request in progress"
+    );
+    server.signal("TERM");
+    let status = tokio::task::block_in_place(|| server.wait(Duration::from_secs(5)));
+    let status = status.expect("the second SIGTERM ends the process");
+    assert_eq!(status.code(), Some(1), "{}", server.stderr());
+    assert!(
+        server.stderr().contains("another signal during shutdown"),
+        "{}",
+        server.stderr()
+    );
+    drop(stuck);
+}

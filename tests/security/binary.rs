@@ -137,6 +137,11 @@ impl Server {
         wait_until(&mut self.child, deadline)
     }
 
+    /// Waits (bounded) for the process to exit by itself.
+    pub fn wait(&mut self, deadline: Duration) -> Option<ExitStatus> {
+        wait_until(&mut self.child, deadline)
+    }
+
     /// SIGKILL, and reaps it.
     pub fn kill9(&mut self) {
         self.signal("KILL");
