@@ -15,6 +15,7 @@ pub mod stats;
 pub mod terminal;
 pub mod update;
 
+use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -38,6 +39,8 @@ pub const FRAME: Duration = Duration::from_millis(33);
 const DRAIN_BATCH: usize = 1024;
 /// How often account state is re-read (cooldowns expire without an event).
 const ACCOUNTS_REFRESH: Duration = Duration::from_secs(5);
+/// How often the console checks that its terminal is still there.
+const TERMINAL_CHECK: Duration = Duration::from_secs(1);
 
 /// Everything the console needs besides the engine.
 pub struct ConsoleOptions {
@@ -64,7 +67,7 @@ pub async fn run(core: Core, options: ConsoleOptions) -> anyhow::Result<()> {
         stop,
     } = options;
     let mut guard = TerminalGuard::enter()?;
-    let size = guard.terminal.size()?;
+    let size = guard.terminal().size()?;
     let mut state = AppState::new(Utc::now(), (size.width, size.height));
     state.utc_offset = *chrono::Local::now().offset();
     state.server.listen = core.listen_addr();
@@ -95,6 +98,7 @@ pub async fn run(core: Core, options: ConsoleOptions) -> anyhow::Result<()> {
         .checked_sub(FRAME)
         .unwrap_or_else(Instant::now);
     let mut last_accounts = Instant::now();
+    let mut last_terminal_check = Instant::now();
     loop {
         let wake = if state.dirty {
             last_draw + FRAME
@@ -107,6 +111,7 @@ pub async fn run(core: Core, options: ConsoleOptions) -> anyhow::Result<()> {
             () = stop.cancelled() => actions.push(Action::Quit),
             event = input.next() => match event {
                 Some(Ok(event)) => actions.extend(terminal_action(&state, event)),
+                Some(Err(_)) if terminal_gone() => actions.push(Action::Quit),
                 Some(Err(e)) => return Err(e.into()),
                 None => actions.push(Action::Quit),
             },
@@ -134,6 +139,13 @@ pub async fn run(core: Core, options: ConsoleOptions) -> anyhow::Result<()> {
             }
             () = tokio::time::sleep_until(wake.into()) => {}
         }
+        if last_terminal_check.elapsed() >= TERMINAL_CHECK {
+            last_terminal_check = Instant::now();
+            // Its input would only ever read end-of-file: quit rather than spin.
+            if terminal_gone() {
+                actions.push(Action::Quit);
+            }
+        }
         actions.insert(0, Action::Tick(Utc::now()));
         if last_accounts.elapsed() >= ACCOUNTS_REFRESH {
             last_accounts = Instant::now();
@@ -148,15 +160,30 @@ pub async fn run(core: Core, options: ConsoleOptions) -> anyhow::Result<()> {
             break;
         }
         if state.dirty && last_draw.elapsed() >= FRAME {
-            guard
-                .terminal
-                .draw(|frame| crate::ui::render(frame, &state))?;
+            if let Err(e) = guard
+                .terminal()
+                .draw(|frame| crate::ui::render(frame, &state))
+            {
+                if terminal_gone() {
+                    break;
+                }
+                return Err(e.into());
+            }
             state.dirty = false;
             last_draw = Instant::now();
         }
     }
     drop(guard);
     Ok(())
+}
+
+/// The terminal hung up (SSH dropped, the pane closed) without a signal reaching us.
+fn terminal_gone() -> bool {
+    let gone = !std::io::stdout().is_terminal();
+    if gone {
+        tracing::warn!("the terminal went away: closing the console");
+    }
+    gone
 }
 
 fn push_bus(actions: &mut Vec<Action>, received: Result<ProxyEvent, broadcast::error::RecvError>) {

@@ -1,5 +1,7 @@
 //! Entry point: parse the command line, resolve paths, start logging, dispatch.
 
+use std::io::Write as _;
+
 use clap::Parser as _;
 
 use anti_api_tui::cli::{Cli, Command};
@@ -13,10 +15,9 @@ async fn main() -> std::process::ExitCode {
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            #[allow(clippy::print_stderr)] // the last word when start-up fails
-            {
-                eprintln!("error: {e:#}");
-            }
+            tracing::error!("{e:#}");
+            // The last word when start-up fails; stderr may be a terminal that is gone.
+            let _ = writeln!(std::io::stderr(), "error: {e:#}");
             std::process::ExitCode::FAILURE
         }
     }

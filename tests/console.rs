@@ -4,6 +4,8 @@
 
 #[path = "console/e2e.rs"]
 mod e2e;
+#[path = "console/hangup.rs"]
+mod hangup;
 
 use std::sync::Arc;
 

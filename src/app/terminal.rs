@@ -16,7 +16,8 @@ pub type Tui = Terminal<CrosstermBackend<io::Stdout>>;
 
 /// Owns the terminal set-up; dropping it restores the terminal.
 pub struct TerminalGuard {
-    pub terminal: Tui,
+    /// Always `Some` until dropped; see `Drop`.
+    terminal: Option<Tui>,
     /// The thread that may restore the terminal from the panic hook.
     ui_thread: std::thread::ThreadId,
 }
@@ -32,7 +33,7 @@ impl TerminalGuard {
         }
         let terminal = Terminal::new(CrosstermBackend::new(stdout))?;
         Ok(Self {
-            terminal,
+            terminal: Some(terminal),
             ui_thread: std::thread::current().id(),
         })
     }
@@ -47,7 +48,7 @@ impl TerminalGuard {
     pub fn resume(&mut self) -> anyhow::Result<()> {
         enable_raw_mode()?;
         execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
-        self.terminal.clear()?;
+        self.terminal().clear()?;
         Ok(())
     }
 
@@ -61,6 +62,12 @@ impl TerminalGuard {
         out.flush()
     }
 
+    pub fn terminal(&mut self) -> &mut Tui {
+        self.terminal
+            .as_mut()
+            .expect("the terminal is only taken when the guard drops")
+    }
+
     pub fn is_ui_thread(&self) -> bool {
         std::thread::current().id() == self.ui_thread
     }
@@ -69,7 +76,13 @@ impl TerminalGuard {
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
         restore();
-        let _ = self.terminal.show_cursor();
+        if let Some(mut terminal) = self.terminal.take()
+            && terminal.show_cursor().is_err()
+        {
+            // The terminal is gone (hung up). ratatui's own drop would try again and print
+            // the failure to stderr — that same dead terminal — which panics; skip it.
+            std::mem::forget(terminal);
+        }
     }
 }
 
