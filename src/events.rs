@@ -63,9 +63,11 @@ pub enum Progress {
 pub enum Outcome {
     /// Answered completely.
     Ok,
-    /// Refused before reaching the upstream (bad request, no account, cooling).
+    /// Refused: a bad request, an unknown pinned account, no logged-in account, or a 4xx the
+    /// upstream gave for the request itself.
     Rejected,
-    /// The upstream failed (before or after the first byte).
+    /// The upstream failed (before or after the first byte) or limits it: a 429 or 5xx. A 429
+    /// because every account is cooling counts here too (the upstream's limit), with 0 attempts.
     UpstreamError,
     /// The client went away before the answer was complete.
     ClientGone,
