@@ -147,15 +147,23 @@ async fn complete_response(
         ),
         ApiFormat::Anthropic => anthropic::response_json(&response, &id, &req.model, show),
     };
-    if core.capture().is_enabled()
-        && let Ok(bytes) = serde_json::to_vec(&body)
-    {
-        core.capture()
-            .record(guard.id, Stage::ClientResponse, bytes.into());
-    }
+    // Serialized once: the same bytes go to the client and to the history.
+    let bytes = Bytes::from(
+        serde_json::to_vec(&body).expect("serializing a Value into memory cannot fail"),
+    );
+    core.capture()
+        .record(guard.id, Stage::ClientResponse, bytes.clone());
     guard.finish(Outcome::Ok, 200, None);
     core.history_committed().await;
-    (StatusCode::OK, axum::Json(body)).into_response()
+    (
+        StatusCode::OK,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        bytes,
+    )
+        .into_response()
 }
 
 struct StreamState {
