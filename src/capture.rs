@@ -2,6 +2,9 @@
 //! response), handed from the request path to the history store without ever blocking it:
 //! capped at capture time, dropped when the store falls behind.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use bytes::{Bytes, BytesMut};
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
@@ -47,6 +50,8 @@ pub struct Captured {
 pub struct CaptureSink {
     tx: Option<mpsc::Sender<Captured>>,
     max_bytes: usize,
+    /// Bodies lost to a full queue (shared by clones).
+    dropped: Arc<AtomicU64>,
 }
 
 impl CaptureSink {
@@ -54,6 +59,27 @@ impl CaptureSink {
         Self {
             tx: Some(tx),
             max_bytes,
+            dropped: Arc::default(),
+        }
+    }
+
+    /// Bodies dropped so far because the history's writer was behind.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Queues a body; a full queue means the store is behind, and losing a body beats slowing a
+    /// request — but it is counted and logged (the first time, then every 1,000th).
+    fn send(&self, captured: Captured) {
+        let Some(tx) = &self.tx else { return };
+        if tx.try_send(captured).is_err() && !tx.is_closed() {
+            let n = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+            if n == 1 || n.is_multiple_of(1000) {
+                tracing::warn!(
+                    dropped = n,
+                    "history is behind: request bodies were not stored (the requests themselves are)"
+                );
+            }
         }
     }
 
@@ -66,15 +92,16 @@ impl CaptureSink {
     }
 
     pub fn record(&self, id: RequestId, stage: Stage, body: Bytes) {
-        let Some(tx) = &self.tx else { return };
+        if self.tx.is_none() {
+            return;
+        }
         let truncated = body.len() > self.max_bytes;
         let body = if truncated {
             body.slice(..self.max_bytes)
         } else {
             body
         };
-        // A full queue means the store is behind: losing a body beats slowing a request.
-        let _ = tx.try_send(Captured {
+        self.send(Captured {
             id,
             stage,
             body,
@@ -116,8 +143,7 @@ impl Collector {
 
 impl Drop for Collector {
     fn drop(&mut self) {
-        let Some(tx) = &self.sink.tx else { return };
-        let _ = tx.try_send(Captured {
+        self.sink.send(Captured {
             id: self.id,
             stage: self.stage,
             body: std::mem::take(&mut self.buf).freeze(),
@@ -153,5 +179,23 @@ mod tests {
                 .collector(id, Stage::ClientRequest)
                 .is_none()
         );
+    }
+
+    #[tokio::test]
+    async fn bodies_a_full_queue_cannot_take_are_counted() {
+        let (tx, mut rx) = mpsc::channel(1);
+        let sink = CaptureSink::new(tx, 64);
+        let id = RequestId::new();
+        for _ in 0..3 {
+            sink.record(id, Stage::ClientRequest, Bytes::from_static(b"{}"));
+        }
+        assert_eq!(sink.dropped(), 2);
+        assert!(rx.recv().await.is_some());
+        sink.clone()
+            .record(id, Stage::ClientResponse, Bytes::from_static(b"{}"));
+        assert_eq!(sink.dropped(), 2, "room again: nothing more dropped");
+        drop(rx);
+        sink.record(id, Stage::ClientResponse, Bytes::from_static(b"{}"));
+        assert_eq!(sink.dropped(), 2, "a closed store is not a full one");
     }
 }
