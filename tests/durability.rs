@@ -28,22 +28,13 @@ use anti_api_tui::events::Bus;
 use anti_api_tui::paths::Paths;
 use anti_api_tui::simulator::{self, SimConfig, SimHandle};
 
-use durability::binary::{self, Server, command};
+use durability::binary::{self, Server};
 use durability::{checks, traffic};
 
 const WRITER_ENV: &str = "DURABILITY_WRITER_HOME";
 
 fn cli(home: &std::path::Path, sim: &SimHandle) -> Command {
-    let base = sim.base_url();
-    let mut cmd = command(home);
-    cmd.env("ANTI_API_GOOGLE_TOKEN_URL", format!("{base}/token"))
-        .env(
-            "ANTI_API_GOOGLE_USERINFO_URL",
-            format!("{base}/oauth2/v2/userinfo"),
-        )
-        .env("ANTI_API_ANTIGRAVITY_ENDPOINTS", &base)
-        .env("ANTI_API_ACCOUNT_MIN_INTERVAL_MS", "0")
-        .env("ANTI_API_ACCOUNT_MAX_CONCURRENCY", "0");
+    let mut cmd = binary::against_simulator(home, &sim.base_url());
     // `DURABILITY_HISTORY_DURABLE=false` shows what the check catches without the commit barrier.
     if let Ok(durable) = std::env::var("DURABILITY_HISTORY_DURABLE") {
         cmd.env("ANTI_API_HISTORY_DURABLE", durable);
@@ -115,19 +106,7 @@ async fn kill_9_during_traffic_and_writes_leaves_files_that_open() {
     let sim = simulator::start(listener, SimConfig::default()).await;
     let home = tempfile::tempdir().unwrap();
     let home = home.path().to_owned();
-    for name in ["alice", "bob"] {
-        let mut add = cli(&home, &sim);
-        add.args([
-            "accounts",
-            "add",
-            "--refresh-token",
-            &format!("sim-refresh-{name}"),
-        ]);
-        let out = tokio::task::spawn_blocking(move || binary::run(add, Duration::from_secs(30)))
-            .await
-            .unwrap();
-        assert!(out.status.is_some_and(|s| s.success()), "{}", out.stderr);
-    }
+    binary::add_accounts(|| cli(&home, &sim), &["alice", "bob"]).await;
     Config::default()
         .save(&Paths::under(&home).config_file)
         .unwrap();

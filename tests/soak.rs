@@ -19,6 +19,9 @@ mod soak {
     pub mod mix;
     pub mod probe;
     pub mod report;
+    #[path = "../proxy/support.rs"]
+    #[allow(dead_code)]
+    pub mod support;
 }
 
 use std::path::Path;
@@ -63,33 +66,11 @@ fn env_or<T: std::str::FromStr>(key: &str, default: T) -> T {
 /// The binary pointed at the simulator, with per-account pacing off (as the benchmarks run it:
 /// the defaults of 250 ms spacing and 4 at once per account would queue a 30 req/s load).
 fn cli(home: &Path, sim: &SimHandle) -> Command {
-    let base = sim.base_url();
-    let mut cmd = binary::command(home);
-    cmd.env("ANTI_API_GOOGLE_TOKEN_URL", format!("{base}/token"))
-        .env(
-            "ANTI_API_GOOGLE_USERINFO_URL",
-            format!("{base}/oauth2/v2/userinfo"),
-        )
-        .env("ANTI_API_ANTIGRAVITY_ENDPOINTS", &base)
-        .env("ANTI_API_ACCOUNT_MIN_INTERVAL_MS", "0")
-        .env("ANTI_API_ACCOUNT_MAX_CONCURRENCY", "0");
-    cmd
+    binary::against_simulator(home, &sim.base_url())
 }
 
 async fn add_accounts(home: &Path, sim: &SimHandle) {
-    for name in ACCOUNTS {
-        let mut add = cli(home, sim);
-        add.args([
-            "accounts",
-            "add",
-            "--refresh-token",
-            &format!("sim-refresh-{name}"),
-        ]);
-        let out = tokio::task::spawn_blocking(move || binary::run(add, Duration::from_secs(60)))
-            .await
-            .unwrap();
-        assert!(out.status.is_some_and(|s| s.success()), "{}", out.stderr);
-    }
+    binary::add_accounts(|| cli(home, sim), &ACCOUNTS).await;
     Config::default()
         .save(&Paths::under(home).config_file)
         .unwrap();

@@ -104,8 +104,14 @@ impl Drop for Harness {
     }
 }
 
-/// Splits an SSE body into events; `[DONE]` becomes the JSON string "[DONE]".
+/// Splits an SSE body into events; `[DONE]` becomes the JSON string "[DONE]". Panics on data
+/// that is not JSON (`try_parse_sse` reports it).
 pub fn parse_sse(text: &str) -> Vec<(Option<String>, Value)> {
+    try_parse_sse(text).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// `parse_sse`, with data that is not JSON an `Err` naming it.
+pub fn try_parse_sse(text: &str) -> Result<Vec<(Option<String>, Value)>, String> {
     let mut events = Vec::new();
     for block in text.split("\n\n") {
         let mut name = None;
@@ -123,11 +129,11 @@ pub fn parse_sse(text: &str) -> Vec<(Option<String>, Value)> {
         let value = if data == "[DONE]" {
             Value::String(data)
         } else {
-            serde_json::from_str(&data).unwrap_or_else(|e| panic!("bad SSE JSON ({e}): {data}"))
+            serde_json::from_str(&data).map_err(|e| format!("bad SSE JSON ({e}): {data}"))?
         };
         events.push((name, value));
     }
-    events
+    Ok(events)
 }
 
 /// Reads a streaming response until `n` bytes arrived, then drops it (a client going away).

@@ -7,6 +7,39 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
+/// The binary pointed at a simulator at `base` (token, userinfo and Cloud Code URLs), with
+/// per-account pacing off so a test's load is not queued behind the 250 ms spacing.
+pub fn against_simulator(home: &Path, base: &str) -> Command {
+    let mut cmd = command(home);
+    cmd.env("ANTI_API_GOOGLE_TOKEN_URL", format!("{base}/token"))
+        .env(
+            "ANTI_API_GOOGLE_USERINFO_URL",
+            format!("{base}/oauth2/v2/userinfo"),
+        )
+        .env("ANTI_API_ANTIGRAVITY_ENDPOINTS", base)
+        .env("ANTI_API_ACCOUNT_MIN_INTERVAL_MS", "0")
+        .env("ANTI_API_ACCOUNT_MAX_CONCURRENCY", "0");
+    cmd
+}
+
+/// `accounts add --refresh-token sim-refresh-NAME` for each name, through `make` (a command
+/// already pointed at the simulator, which knows those tokens); panics on a failure.
+pub async fn add_accounts(make: impl Fn() -> Command, names: &[&str]) {
+    for name in names {
+        let mut add = make();
+        add.args([
+            "accounts",
+            "add",
+            "--refresh-token",
+            &format!("sim-refresh-{name}"),
+        ]);
+        let out = tokio::task::spawn_blocking(move || run(add, Duration::from_secs(60)))
+            .await
+            .unwrap();
+        assert!(out.status.is_some_and(|s| s.success()), "{}", out.stderr);
+    }
+}
+
 /// The binary with `--home HOME` and none of the caller's `ANTI_API_*` settings.
 pub fn command(home: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_anti-api-tui"));

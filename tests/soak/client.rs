@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::mix::{Api, Kind, Planned};
+use super::support::try_parse_sse;
 
 /// No request may take longer (the injected 429s take about 2 s: a short rate-limit wait and
 /// a second call on each of three accounts).
@@ -162,7 +163,7 @@ fn body_parts(api: Api, text: &str) -> Result<Parts, String> {
 }
 
 fn stream_parts(api: Api, text: &str) -> Result<Parts, String> {
-    let events = parse_sse(text)?;
+    let events = try_parse_sse(text)?;
     let mut parts = Parts::default();
     let mut joined = String::new();
     for (name, data) in &events {
@@ -200,33 +201,6 @@ fn stream_parts(api: Api, text: &str) -> Result<Parts, String> {
     }
     parts.add_text(&joined);
     Ok(parts)
-}
-
-/// Splits an SSE body into (event name, data) pairs; `[DONE]` becomes the JSON string
-/// "[DONE]", data that is not JSON an `Err` naming it.
-fn parse_sse(text: &str) -> Result<Vec<(Option<String>, Value)>, String> {
-    let mut events = Vec::new();
-    for block in text.split("\n\n") {
-        let mut name = None;
-        let mut data = String::new();
-        for line in block.lines() {
-            if let Some(v) = line.strip_prefix("event:") {
-                name = Some(v.trim().to_owned());
-            } else if let Some(v) = line.strip_prefix("data:") {
-                data.push_str(v.trim_start());
-            }
-        }
-        if data.is_empty() {
-            continue;
-        }
-        let value = if data == "[DONE]" {
-            Value::String(data)
-        } else {
-            serde_json::from_str(&data).map_err(|e| format!("bad SSE JSON ({e}): {data}"))?
-        };
-        events.push((name, value));
-    }
-    Ok(events)
 }
 
 fn cut(text: &str) -> String {
