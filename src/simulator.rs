@@ -54,6 +54,22 @@ pub struct SimConfig {
     pub project_form: ProjectForm,
     /// How long a device code stays valid (`expires_in` of `/device/code`).
     pub device_code_lifetime: Duration,
+    /// Refuse what today's real gateway refuses beyond plain schema validation (client identity
+    /// texts answered with a fake 429, retired model ids, in-band 200 notices, Gemini's schema
+    /// and turn-order rules, a missing OAuth client secret; `docs/upstream.md`). On by default:
+    /// tests, `--demo`, the conformance suite and the benchmarks all face the strict upstream.
+    /// `SimConfig::lenient()` turns it off, for tests of the proxy's own fallbacks only.
+    pub strict: bool,
+}
+
+impl SimConfig {
+    /// The simulator without the strict gateway rules (see `strict`).
+    pub fn lenient() -> Self {
+        Self {
+            strict: false,
+            ..Self::default()
+        }
+    }
 }
 
 impl Default for SimConfig {
@@ -63,6 +79,7 @@ impl Default for SimConfig {
             token_lifetime_secs: 3599,
             project_form: ProjectForm::String,
             device_code_lifetime: Duration::from_secs(300),
+            strict: true,
         }
     }
 }

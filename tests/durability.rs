@@ -162,11 +162,10 @@ async fn kill_9_during_traffic_and_writes_leaves_files_that_open() {
     let mut serve = cli(&home, &sim);
     serve.args(["serve", "--port", "0"]);
     let mut server = tokio::task::block_in_place(|| Server::start(serve));
-    let stop = Arc::new(AtomicBool::new(false));
-    let check = tokio::spawn(traffic::drive(server.base.clone(), 999, 1, stop.clone()));
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    stop.store(true, Ordering::SeqCst);
-    assert!(!check.await.unwrap().is_empty(), "serves after the crashes");
+    // Wait for a condition (one complete answer), not a fixed time: a restarted server on a
+    // loaded 2-core machine can take seconds to answer its first request.
+    let served = traffic::first_complete(&server.base, Duration::from_secs(60)).await;
+    assert!(served.is_some(), "serves after the crashes");
     let status = tokio::task::block_in_place(|| server.terminate(Duration::from_secs(15)));
     assert!(status.is_some_and(|s| s.success()), "{}", server.stderr());
     println!(

@@ -58,6 +58,26 @@ pub async fn drive(
     all
 }
 
+/// Sends requests one after another until one completes, for at most `bound`; the request that
+/// completed, or `None` when none did in time.
+pub async fn first_complete(base: &str, bound: Duration) -> Option<Completed> {
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + bound;
+    let mut n = 0;
+    while Instant::now() < deadline {
+        n += 1;
+        let model = format!("claude-haiku-dur-check-{n}");
+        if one(&http, base, &model, n % 2 == 0, false).await == Some(true) {
+            return Some(Completed {
+                model,
+                at: Instant::now(),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    None
+}
+
 /// `Some(true)`: a complete answer; `Some(false)`: an error answer; `None`: no server.
 async fn one(
     http: &reqwest::Client,

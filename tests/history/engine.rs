@@ -88,7 +88,7 @@ async fn settle(
     n: usize,
     ready: impl Fn(&[RequestDetail]) -> bool,
 ) -> Vec<RequestDetail> {
-    let deadline = Instant::now() + Duration::from_secs(5);
+    let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         store.flush().unwrap();
         let rows = store.list(HistoryQuery::default()).await.unwrap();

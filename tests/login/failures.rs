@@ -140,7 +140,7 @@ async fn no_answer_in_time_is_a_timeout_with_a_countdown() {
     // The listener is gone (its shutdown is asynchronous): the port stops answering.
     let local = p.local_url.unwrap();
     let mut gone = false;
-    for _ in 0..50 {
+    for _ in 0..500 {
         if reqwest::get(&local).await.is_err() {
             gone = true;
             break;
@@ -163,7 +163,7 @@ async fn cancelling_frees_the_callback_port() {
         .unwrap();
     // Shutdown is asynchronous; the port comes free within moments.
     let mut rebound = None;
-    for _ in 0..50 {
+    for _ in 0..500 {
         if let Ok(l) = tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
             rebound = Some(l);
             break;
