@@ -5,5 +5,6 @@ pub mod anthropic;
 pub mod antigravity;
 pub mod ir;
 pub mod openai;
+pub mod responses;
 pub mod schema;
 pub mod wire_checks;

@@ -71,7 +71,7 @@ fn part_block(part: RawPart, path: &str, allow: Allow) -> Result<Block, ErrorInf
 
 /// Validates an image URL: a base64 `data:image/*` URL becomes inline data; an http(s) URL is
 /// passed on for the upstream layer to fetch or reject.
-pub(super) fn image_source(url: &str, path: &str) -> Result<ImageSource, ErrorInfo> {
+pub(crate) fn image_source(url: &str, path: &str) -> Result<ImageSource, ErrorInfo> {
     if let Some(rest) = strip_prefix_ignore_case(url, "data:") {
         return data_url(rest, path);
     }

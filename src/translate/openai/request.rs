@@ -14,7 +14,7 @@ const MAX_MODEL_LEN: usize = 256;
 
 /// Parses and validates a `/v1/chat/completions` request body.
 pub fn parse_request(body: &[u8]) -> Result<ChatRequest, ErrorInfo> {
-    let raw = decode(body)?;
+    let raw: RawRequest = decode(body)?;
 
     let model = raw
         .model
@@ -94,8 +94,8 @@ pub fn parse_request(body: &[u8]) -> Result<ChatRequest, ErrorInfo> {
 }
 
 /// Decodes the body into the typed shape; type errors name the field path, syntax errors the
-/// position.
-fn decode(body: &[u8]) -> Result<RawRequest, ErrorInfo> {
+/// position. Shared by the OpenAI formats (Chat Completions and Responses).
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ErrorInfo> {
     // serde would read a struct from an array positionally; a body must be an object.
     let starts_as_object = body
         .iter()
@@ -135,14 +135,19 @@ fn without_position(err: &serde_json::Error) -> String {
     }
 }
 
-fn positive(n: i64, field: &str) -> Result<u32, ErrorInfo> {
+pub(crate) fn positive(n: i64, field: &str) -> Result<u32, ErrorInfo> {
     if n <= 0 {
         return Err(ErrorInfo::invalid(field, "must be a positive integer"));
     }
     u32::try_from(n).map_err(|_| ErrorInfo::invalid(field, "is too large"))
 }
 
-fn in_range(value: Option<f64>, min: f64, max: f64, field: &str) -> Result<Option<f64>, ErrorInfo> {
+pub(crate) fn in_range(
+    value: Option<f64>,
+    min: f64,
+    max: f64,
+    field: &str,
+) -> Result<Option<f64>, ErrorInfo> {
     match value {
         Some(v) if !(min..=max).contains(&v) => Err(ErrorInfo::invalid(
             field,
@@ -168,7 +173,10 @@ fn stop(raw: Option<StrOr<Vec<String>>>) -> Result<Vec<String>, ErrorInfo> {
     Ok(stops.into_iter().filter(|s| !s.is_empty()).collect())
 }
 
-fn effort(top_level: Option<String>, nested: Option<String>) -> Result<Option<Effort>, ErrorInfo> {
+pub(crate) fn effort(
+    top_level: Option<String>,
+    nested: Option<String>,
+) -> Result<Option<Effort>, ErrorInfo> {
     let (value, field) = match (top_level, nested) {
         (Some(v), _) => (v, "reasoning_effort"),
         (None, Some(v)) => (v, "reasoning.effort"),

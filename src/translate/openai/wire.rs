@@ -14,7 +14,7 @@ use serde_json::Value;
 
 /// Either a plain string or a structured value (an object or an array) of type `T`.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) enum StrOr<T> {
+pub(crate) enum StrOr<T> {
     Str(String),
     Other(T),
 }
