@@ -3,6 +3,7 @@
 
 pub mod anthropic;
 pub mod antigravity;
+pub mod gemini;
 pub mod ir;
 pub mod openai;
 pub mod responses;
