@@ -1,0 +1,462 @@
+//! The client API table: everything that differs between the wire formats clients speak (name,
+//! labels, routes, parser, encoders, ids, thinking policy, error body, replay headers), one
+//! exhaustive `match` per question, so adding a format makes the compiler list every answer it
+//! owes. Pure: ids and times are arguments.
+
+use std::fmt;
+use std::str::FromStr;
+
+use bytes::BytesMut;
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::Value;
+
+use super::ir::{ChatRequest, ChatResponse, ErrorInfo, StreamEvent, Thinking};
+use super::{anthropic, openai};
+
+/// Which client-facing API a request arrived on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ApiFormat {
+    OpenAi,
+    Anthropic,
+}
+
+/// What a route does with its request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// A chat request: parsed into the IR, answered as JSON or a stream.
+    Chat,
+    /// A token count for a chat request, answered without generating.
+    CountTokens,
+}
+
+/// One `POST` route a format serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    pub path: &'static str,
+    pub endpoint: Endpoint,
+}
+
+/// A path in a format's namespace that the proxy knows and does not serve (answered 404, not 5xx,
+/// so clients do not retry it), with what a person would call it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unserved {
+    pub path: &'static str,
+    pub what: &'static str,
+}
+
+/// One incoming request as a parser sees it. The path and query are there for formats that
+/// carry request fields in the URL.
+#[derive(Debug, Clone, Copy)]
+pub struct Inbound<'a> {
+    pub path: &'a str,
+    pub query: Option<&'a str>,
+    pub body: &'a [u8],
+}
+
+impl<'a> Inbound<'a> {
+    /// A request whose fields are all in the body.
+    pub fn body(body: &'a [u8]) -> Self {
+        Self {
+            path: "",
+            query: None,
+            body,
+        }
+    }
+}
+
+/// What the proxy decided about one answer besides the request: its id, creation time (Unix
+/// seconds), whether thinking is shown, and the local input-token estimate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub id: String,
+    pub created: i64,
+    pub show_thinking: bool,
+    pub input_estimate: u64,
+}
+
+/// A name that is not a client API this build knows; its message lists the ones it does.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown api `{name}` (known: {})", ApiFormat::known_names())]
+pub struct UnknownApi {
+    pub name: String,
+}
+
+impl ApiFormat {
+    /// Every format, in the order lists show them.
+    pub const ALL: [Self; 2] = [Self::OpenAi, Self::Anthropic];
+
+    /// The format's name in the history, the filter (`api:openai`), the console and the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OpenAi => "openai",
+            Self::Anthropic => "anthropic",
+        }
+    }
+
+    /// Three characters for the Requests tab and the `history` table.
+    pub fn short_label(self) -> &'static str {
+        match self {
+            Self::OpenAi => "oai",
+            Self::Anthropic => "ant",
+        }
+    }
+
+    /// The API's own name, for messages.
+    pub fn long_name(self) -> &'static str {
+        match self {
+            Self::OpenAi => "OpenAI Chat Completions",
+            Self::Anthropic => "Anthropic Messages",
+        }
+    }
+
+    /// The `POST` routes the format serves; per endpoint the first is the canonical path (the one
+    /// the history records).
+    pub fn routes(self) -> &'static [Route] {
+        const fn route(path: &'static str, endpoint: Endpoint) -> Route {
+            Route { path, endpoint }
+        }
+        const OPENAI: &[Route] = &[
+            route("/v1/chat/completions", Endpoint::Chat),
+            // Clients configured with a base URL without `/v1`.
+            route("/chat/completions", Endpoint::Chat),
+        ];
+        const ANTHROPIC: &[Route] = &[
+            route("/v1/messages", Endpoint::Chat),
+            route("/messages", Endpoint::Chat),
+            route("/v1/messages/count_tokens", Endpoint::CountTokens),
+        ];
+        match self {
+            Self::OpenAi => OPENAI,
+            Self::Anthropic => ANTHROPIC,
+        }
+    }
+
+    /// Paths in the format's namespace that are known and not served.
+    pub fn unserved(self) -> &'static [Unserved] {
+        match self {
+            Self::OpenAi => &[
+                Unserved {
+                    path: "/v1/responses",
+                    what: "the OpenAI Responses API",
+                },
+                Unserved {
+                    path: "/v1/embeddings",
+                    what: "the OpenAI Embeddings API",
+                },
+            ],
+            Self::Anthropic => &[],
+        }
+    }
+
+    /// The path the history records for a request on `endpoint`.
+    pub fn canonical_path(self, endpoint: Endpoint) -> &'static str {
+        self.routes()
+            .iter()
+            .find(|r| r.endpoint == endpoint)
+            .map_or("", |r| r.path)
+    }
+
+    /// Whose clients call `path`, so errors outside a handler (404, 405, 401, 403) come in the
+    /// format they read: the format owning the longest route or unserved path that `path` is
+    /// or lies under; OpenAI (the most common client shape) for anything else.
+    pub fn of_path(path: &str) -> Self {
+        let under = |prefix: &str| {
+            path.strip_prefix(prefix)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        };
+        Self::ALL
+            .into_iter()
+            .flat_map(|api| {
+                let routes = api.routes().iter().map(|r| r.path);
+                let unserved = api.unserved().iter().map(|u| u.path);
+                routes.chain(unserved).map(move |p| (api, p))
+            })
+            .filter(|(_, prefix)| under(prefix))
+            .max_by_key(|(_, prefix)| prefix.len())
+            .map_or(Self::OpenAi, |(api, _)| api)
+    }
+
+    /// What the proxy serves, for messages: "POST /v1/chat/completions (OpenAI Chat
+    /// Completions), POST /v1/messages (Anthropic Messages)".
+    pub fn served_summary() -> String {
+        Self::ALL
+            .iter()
+            .map(|api| {
+                format!(
+                    "POST {} ({})",
+                    api.canonical_path(Endpoint::Chat),
+                    api.long_name()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The 404 message for `path` (answered in `of_path(path)`'s format): names the API when the
+    /// path is a known unserved one, and always says what is served.
+    pub fn not_found_message(method: &str, path: &str) -> String {
+        let unserved = Self::ALL
+            .iter()
+            .flat_map(|api| api.unserved())
+            .find(|u| path == u.path || path.starts_with(&format!("{}/", u.path)));
+        match unserved {
+            Some(u) => format!(
+                "{method} {path}: {} is not served by this proxy; it serves {}",
+                u.what,
+                Self::served_summary()
+            ),
+            None => format!(
+                "no route for {method} {path}; this proxy serves {}",
+                Self::served_summary()
+            ),
+        }
+    }
+
+    /// "openai, anthropic": the names `FromStr` takes.
+    pub fn known_names() -> String {
+        Self::ALL.map(Self::as_str).join(", ")
+    }
+
+    /// The format's chat request parser.
+    pub fn parse_request(self, inbound: &Inbound<'_>) -> Result<ChatRequest, ErrorInfo> {
+        match self {
+            Self::OpenAi => openai::parse_request(inbound.body),
+            Self::Anthropic => anthropic::parse_request(inbound.body),
+        }
+    }
+
+    /// The parser for the format's token-count route, and the body that answers it; `None` for
+    /// a format without one.
+    pub fn count_tokens(self, inbound: &Inbound<'_>) -> Option<Result<ChatRequest, ErrorInfo>> {
+        match self {
+            Self::OpenAi => None,
+            Self::Anthropic => Some(anthropic::parse_count_tokens(inbound.body)),
+        }
+    }
+
+    /// The body answering a token count of `tokens`.
+    pub fn count_tokens_json(self, tokens: u64) -> Value {
+        match self {
+            // No count route; the shape is the one OpenAI's Responses API uses.
+            Self::OpenAi | Self::Anthropic => serde_json::json!({ "input_tokens": tokens }),
+        }
+    }
+
+    /// The id of an answer, from 24 or more random hex digits.
+    pub fn response_id(self, random_hex: &str) -> String {
+        let hex = random_hex.get(..24).unwrap_or(random_hex);
+        match self {
+            Self::OpenAi => format!("chatcmpl-{hex}"),
+            Self::Anthropic => format!("msg_{hex}"),
+        }
+    }
+
+    /// Anthropic clients see thinking when they asked for it; OpenAI clients get
+    /// `reasoning_content` whenever the upstream thinks.
+    pub fn shows_thinking(self, req: &ChatRequest, upstream_thinks: bool) -> bool {
+        match self {
+            Self::Anthropic => req.thinking != Thinking::Off,
+            Self::OpenAi => upstream_thinks,
+        }
+    }
+
+    /// The complete (non-streaming) answer body.
+    pub fn response_json(self, req: &ChatRequest, response: &ChatResponse, reply: &Reply) -> Value {
+        match self {
+            Self::OpenAi => openai::response_json(
+                response,
+                &reply.id,
+                &req.model,
+                reply.created,
+                reply.show_thinking,
+            ),
+            Self::Anthropic => {
+                anthropic::response_json(response, &reply.id, &req.model, reply.show_thinking)
+            }
+        }
+    }
+
+    /// The encoder for a streamed answer.
+    pub fn stream_encoder(self, req: &ChatRequest, reply: &Reply) -> StreamEncoder {
+        let (id, model) = (reply.id.clone(), req.model.clone());
+        let inner = match self {
+            Self::OpenAi => Inner::OpenAi(openai::StreamEncoder::new(
+                id,
+                model,
+                reply.created,
+                req.include_usage,
+                reply.show_thinking,
+            )),
+            Self::Anthropic => Inner::Anthropic(anthropic::StreamEncoder::new(
+                id,
+                model,
+                reply.show_thinking,
+            )),
+        };
+        StreamEncoder {
+            inner,
+            input_estimate: reply.input_estimate,
+        }
+    }
+
+    /// The error body the format's clients parse.
+    pub fn error_json(self, error: &ErrorInfo) -> Value {
+        match self {
+            Self::OpenAi => openai::error_json(error),
+            Self::Anthropic => anthropic::error_json(error),
+        }
+    }
+
+    /// Headers a replay (console, `replay`, exported curl) adds so the route accepts the stored
+    /// body as its client sent it.
+    pub fn replay_headers(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Self::OpenAi => &[],
+            Self::Anthropic => &[("anthropic-version", "2023-06-01")],
+        }
+    }
+}
+
+impl fmt::Display for ApiFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ApiFormat {
+    type Err = UnknownApi;
+
+    /// A format by its name, in any case.
+    fn from_str(name: &str) -> Result<Self, UnknownApi> {
+        Self::ALL
+            .into_iter()
+            .find(|api| api.as_str().eq_ignore_ascii_case(name.trim()))
+            .ok_or_else(|| UnknownApi {
+                name: name.to_owned(),
+            })
+    }
+}
+
+/// A streamed answer's encoder in the client's format.
+#[derive(Debug)]
+pub struct StreamEncoder {
+    inner: Inner,
+    input_estimate: u64,
+}
+
+#[derive(Debug)]
+enum Inner {
+    OpenAi(openai::StreamEncoder),
+    Anthropic(anthropic::StreamEncoder),
+}
+
+impl StreamEncoder {
+    /// The stream's opening bytes (sent before the first upstream event is relayed).
+    pub fn start(&mut self, out: &mut BytesMut) {
+        match &mut self.inner {
+            Inner::OpenAi(e) => e.start(out),
+            Inner::Anthropic(e) => e.start(self.input_estimate, out),
+        }
+    }
+
+    pub fn push(&mut self, event: &StreamEvent, out: &mut BytesMut) {
+        match &mut self.inner {
+            Inner::OpenAi(e) => e.push(event, out),
+            Inner::Anthropic(e) => e.push(event, out),
+        }
+    }
+
+    /// An in-band error ending the stream (after the first byte, statuses are spent).
+    pub fn error(&mut self, error: &ErrorInfo, out: &mut BytesMut) {
+        match &mut self.inner {
+            Inner::OpenAi(e) => e.error(error, out),
+            Inner::Anthropic(e) => e.error(error, out),
+        }
+    }
+
+    pub fn is_finished(&self) -> bool {
+        match &self.inner {
+            Inner::OpenAi(e) => e.is_finished(),
+            Inner::Anthropic(e) => e.is_finished(),
+        }
+    }
+
+    /// Writes a keep-alive event while the upstream is quiet; false for formats without one
+    /// (OpenAI clients get none, as from the real API).
+    pub fn keep_alive(&self, out: &mut BytesMut) -> bool {
+        match &self.inner {
+            Inner::OpenAi(_) => false,
+            Inner::Anthropic(_) => {
+                anthropic::StreamEncoder::ping(out);
+                true
+            }
+        }
+    }
+
+    /// Whether `keep_alive` writes anything.
+    pub fn has_keep_alive(&self) -> bool {
+        matches!(self.inner, Inner::Anthropic(_))
+    }
+}
+
+/// An api name as the history stored it: a format this build knows, or a name it does not (a
+/// row written by a newer build), shown as it is rather than failing the listing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ApiName {
+    Known(ApiFormat),
+    Unknown(String),
+}
+
+impl ApiName {
+    pub fn from_stored(name: &str) -> Self {
+        name.parse()
+            .map_or_else(|_| Self::Unknown(name.to_owned()), Self::Known)
+    }
+
+    pub fn format(&self) -> Option<ApiFormat> {
+        match self {
+            Self::Known(api) => Some(*api),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Known(api) => api.as_str(),
+            Self::Unknown(name) => name,
+        }
+    }
+
+    /// The format's short label; `?` for a name this build does not know.
+    pub fn short_label(&self) -> &'static str {
+        self.format().map_or("?", ApiFormat::short_label)
+    }
+}
+
+impl From<ApiFormat> for ApiName {
+    fn from(api: ApiFormat) -> Self {
+        Self::Known(api)
+    }
+}
+
+impl PartialEq<ApiFormat> for ApiName {
+    fn eq(&self, other: &ApiFormat) -> bool {
+        self.format() == Some(*other)
+    }
+}
+
+impl fmt::Display for ApiName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ApiName {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests;
