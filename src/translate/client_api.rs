@@ -432,6 +432,12 @@ impl ApiName {
     pub fn short_label(&self) -> &'static str {
         self.format().map_or("?", ApiFormat::short_label)
     }
+
+    /// The format's replay headers; none for a name this build does not know (the route then
+    /// decides).
+    pub fn replay_headers(&self) -> &'static [(&'static str, &'static str)] {
+        self.format().map_or(&[], ApiFormat::replay_headers)
+    }
 }
 
 impl From<ApiFormat> for ApiName {

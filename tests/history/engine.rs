@@ -132,8 +132,8 @@ async fn rows_bodies_redaction_filter_paging_and_restart_with_capture_all() {
 
     assert!(tool.id > failed.id && failed.id > streamed.id && streamed.id > plain.id);
     assert_eq!(
-        (plain.api, plain.model.as_str()),
-        (ApiFormat::OpenAi, "gemini-3-flash")
+        (plain.api.format(), plain.model.as_str()),
+        (Some(ApiFormat::OpenAi), "gemini-3-flash")
     );
     assert_eq!(plain.model_routed.as_deref(), Some("gemini-3-flash"));
     assert_eq!(plain.account.as_deref(), Some(alice.as_str()));
@@ -150,8 +150,8 @@ async fn rows_bodies_redaction_filter_paging_and_restart_with_capture_all() {
     assert_eq!(plain.attempts, 1);
 
     assert_eq!(
-        (streamed.api, streamed.stream),
-        (ApiFormat::Anthropic, true)
+        (streamed.api.format(), streamed.stream),
+        (Some(ApiFormat::Anthropic), true)
     );
     assert_eq!(streamed.status, Some(200));
     assert!(
