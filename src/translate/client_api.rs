@@ -75,6 +75,13 @@ pub struct Reply {
     pub input_estimate: u64,
 }
 
+/// A format's token-count route: the request parser and the body answering a count.
+#[derive(Debug, Clone, Copy)]
+pub struct CountTokens {
+    pub parse: fn(&Inbound<'_>) -> Result<ChatRequest, ErrorInfo>,
+    pub answer: fn(u64) -> Value,
+}
+
 /// A name that is not a client API this build knows; its message lists the ones it does.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown api `{name}` (known: {})", ApiFormat::known_names())]
@@ -226,20 +233,14 @@ impl ApiFormat {
         }
     }
 
-    /// The parser for the format's token-count route, and the body that answers it; `None` for
-    /// a format without one.
-    pub fn count_tokens(self, inbound: &Inbound<'_>) -> Option<Result<ChatRequest, ErrorInfo>> {
+    /// The format's token-count route (parser and answer); `None` for a format without one.
+    pub fn count_tokens(self) -> Option<CountTokens> {
         match self {
             Self::OpenAi => None,
-            Self::Anthropic => Some(anthropic::parse_count_tokens(inbound.body)),
-        }
-    }
-
-    /// The body answering a token count of `tokens`.
-    pub fn count_tokens_json(self, tokens: u64) -> Value {
-        match self {
-            // No count route; the shape is the one OpenAI's Responses API uses.
-            Self::OpenAi | Self::Anthropic => serde_json::json!({ "input_tokens": tokens }),
+            Self::Anthropic => Some(CountTokens {
+                parse: |inbound| anthropic::parse_count_tokens(inbound.body),
+                answer: |tokens| serde_json::json!({ "input_tokens": tokens }),
+            }),
         }
     }
 
