@@ -19,7 +19,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse as _, Response};
-use axum::routing::{any, get, post};
+use axum::routing::{get, post};
 use axum::serve::ListenerExt as _;
 use serde_json::json;
 use tokio::net::TcpListener;
@@ -41,8 +41,6 @@ pub fn router(core: Core) -> Router {
         .route("/", get(root).head(root))
         .route("/api/event_logging/batch", post(accepted))
         .route("/v1/api/event_logging/batch", post(accepted))
-        .route("/v1/embeddings", any(not_supported))
-        .route("/v1/responses", any(not_supported))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
@@ -114,23 +112,13 @@ fn client_routes(mut router: Router<Core>) -> Router<Core> {
     router
 }
 
-async fn not_supported(uri: Uri) -> Response {
-    let error = ErrorInfo::new(
-        501,
-        ErrorKind::InvalidRequest,
-        format!(
-            "{} is not supported by this proxy; use /v1/chat/completions or /v1/messages",
-            uri.path()
-        ),
-    );
-    error_response(ApiFormat::OpenAi, &error)
-}
-
-async fn not_found(uri: Uri) -> Response {
+/// A route the proxy does not serve: 404 in the error format of the path's clients, saying what
+/// is served. Never a 5xx, which clients retry (Codex retried 28 times in 25 s).
+async fn not_found(method: Method, uri: Uri) -> Response {
     let error = ErrorInfo::new(
         StatusCode::NOT_FOUND.as_u16(),
         ErrorKind::NotFound,
-        format!("no route for {}", uri.path()),
+        ApiFormat::not_found_message(method.as_str(), uri.path()),
     );
     error_response(ApiFormat::of_path(uri.path()), &error)
 }
