@@ -1,13 +1,17 @@
 //! The client API table: everything that differs between the wire formats clients speak (name,
 //! labels, routes, parser, encoders, ids, thinking policy, error body, replay headers), one
 //! exhaustive `match` per question, so adding a format makes the compiler list every answer it
-//! owes. Pure: ids and times are arguments.
+//! owes. Every per-format arm lives in this file; `paths.rs` and `name.rs` hold what is derived
+//! from the arms alike for all formats. Pure: ids and times are arguments.
 
-use std::fmt;
-use std::str::FromStr;
+mod name;
+mod paths;
+
+pub use name::{ApiName, UnknownApi};
+pub use paths::{Endpoint, Route, Unserved};
 
 use bytes::BytesMut;
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::ir::{ChatRequest, ChatResponse, ErrorInfo, StreamEvent, Thinking};
@@ -19,30 +23,6 @@ use super::{anthropic, openai};
 pub enum ApiFormat {
     OpenAi,
     Anthropic,
-}
-
-/// What a route does with its request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Endpoint {
-    /// A chat request: parsed into the IR, answered as JSON or a stream.
-    Chat,
-    /// A token count for a chat request, answered without generating.
-    CountTokens,
-}
-
-/// One `POST` route a format serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Route {
-    pub path: &'static str,
-    pub endpoint: Endpoint,
-}
-
-/// A path in a format's namespace that the proxy knows and does not serve (answered 404, not 5xx,
-/// so clients do not retry it), with what a person would call it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Unserved {
-    pub path: &'static str,
-    pub what: &'static str,
 }
 
 /// One incoming request as a parser sees it. The path and query are there for formats that
@@ -80,13 +60,6 @@ pub struct Reply {
 pub struct CountTokens {
     pub parse: fn(&Inbound<'_>) -> Result<ChatRequest, ErrorInfo>,
     pub answer: fn(u64) -> Value,
-}
-
-/// A name that is not a client API this build knows; its message lists the ones it does.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown api `{name}` (known: {})", ApiFormat::known_names())]
-pub struct UnknownApi {
-    pub name: String,
 }
 
 impl ApiFormat {
@@ -154,75 +127,6 @@ impl ApiFormat {
             ],
             Self::Anthropic => &[],
         }
-    }
-
-    /// The path the history records for a request on `endpoint`.
-    pub fn canonical_path(self, endpoint: Endpoint) -> &'static str {
-        self.routes()
-            .iter()
-            .find(|r| r.endpoint == endpoint)
-            .map_or("", |r| r.path)
-    }
-
-    /// Whose clients call `path`, so errors outside a handler (404, 405, 401, 403) come in the
-    /// format they read: the format owning the longest route or unserved path that `path` is
-    /// or lies under; OpenAI (the most common client shape) for anything else.
-    pub fn of_path(path: &str) -> Self {
-        let under = |prefix: &str| {
-            path.strip_prefix(prefix)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-        };
-        Self::ALL
-            .into_iter()
-            .flat_map(|api| {
-                let routes = api.routes().iter().map(|r| r.path);
-                let unserved = api.unserved().iter().map(|u| u.path);
-                routes.chain(unserved).map(move |p| (api, p))
-            })
-            .filter(|(_, prefix)| under(prefix))
-            .max_by_key(|(_, prefix)| prefix.len())
-            .map_or(Self::OpenAi, |(api, _)| api)
-    }
-
-    /// What the proxy serves, for messages: "POST /v1/chat/completions (OpenAI Chat
-    /// Completions), POST /v1/messages (Anthropic Messages)".
-    pub fn served_summary() -> String {
-        Self::ALL
-            .iter()
-            .map(|api| {
-                format!(
-                    "POST {} ({})",
-                    api.canonical_path(Endpoint::Chat),
-                    api.long_name()
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-
-    /// The 404 message for `path` (answered in `of_path(path)`'s format): names the API when the
-    /// path is a known unserved one, and always says what is served.
-    pub fn not_found_message(method: &str, path: &str) -> String {
-        let unserved = Self::ALL
-            .iter()
-            .flat_map(|api| api.unserved())
-            .find(|u| path == u.path || path.starts_with(&format!("{}/", u.path)));
-        match unserved {
-            Some(u) => format!(
-                "{method} {path}: {} is not served by this proxy; it serves {}",
-                u.what,
-                Self::served_summary()
-            ),
-            None => format!(
-                "no route for {method} {path}; this proxy serves {}",
-                Self::served_summary()
-            ),
-        }
-    }
-
-    /// "openai, anthropic": the names `FromStr` takes.
-    pub fn known_names() -> String {
-        Self::ALL.map(Self::as_str).join(", ")
     }
 
     /// The format's chat request parser.
@@ -319,26 +223,6 @@ impl ApiFormat {
     }
 }
 
-impl fmt::Display for ApiFormat {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for ApiFormat {
-    type Err = UnknownApi;
-
-    /// A format by its name, in any case.
-    fn from_str(name: &str) -> Result<Self, UnknownApi> {
-        Self::ALL
-            .into_iter()
-            .find(|api| api.as_str().eq_ignore_ascii_case(name.trim()))
-            .ok_or_else(|| UnknownApi {
-                name: name.to_owned(),
-            })
-    }
-}
-
 /// A streamed answer's encoder in the client's format.
 #[derive(Debug)]
 pub struct StreamEncoder {
@@ -398,70 +282,6 @@ impl StreamEncoder {
     /// Whether `keep_alive` writes anything.
     pub fn has_keep_alive(&self) -> bool {
         matches!(self.inner, Inner::Anthropic(_))
-    }
-}
-
-/// An api name as the history stored it: a format this build knows, or a name it does not (a
-/// row written by a newer build), shown as it is rather than failing the listing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ApiName {
-    Known(ApiFormat),
-    Unknown(String),
-}
-
-impl ApiName {
-    pub fn from_stored(name: &str) -> Self {
-        name.parse()
-            .map_or_else(|_| Self::Unknown(name.to_owned()), Self::Known)
-    }
-
-    pub fn format(&self) -> Option<ApiFormat> {
-        match self {
-            Self::Known(api) => Some(*api),
-            Self::Unknown(_) => None,
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Known(api) => api.as_str(),
-            Self::Unknown(name) => name,
-        }
-    }
-
-    /// The format's short label; `?` for a name this build does not know.
-    pub fn short_label(&self) -> &'static str {
-        self.format().map_or("?", ApiFormat::short_label)
-    }
-
-    /// The format's replay headers; none for a name this build does not know (the route then
-    /// decides).
-    pub fn replay_headers(&self) -> &'static [(&'static str, &'static str)] {
-        self.format().map_or(&[], ApiFormat::replay_headers)
-    }
-}
-
-impl From<ApiFormat> for ApiName {
-    fn from(api: ApiFormat) -> Self {
-        Self::Known(api)
-    }
-}
-
-impl PartialEq<ApiFormat> for ApiName {
-    fn eq(&self, other: &ApiFormat) -> bool {
-        self.format() == Some(*other)
-    }
-}
-
-impl fmt::Display for ApiName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for ApiName {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
     }
 }
 
