@@ -233,7 +233,7 @@ async fn edit_and_replay(
     runner: &EffectRunner,
     id: crate::events::RequestId,
 ) -> anyhow::Result<()> {
-    let (_, body, _) = runner.client_request(id).await?;
+    let (_, body) = runner.client_request(id).await?;
     let pretty = serde_json::from_str::<serde_json::Value>(&body)
         .and_then(|v| serde_json::to_string_pretty(&v))
         .unwrap_or(body);

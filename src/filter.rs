@@ -10,7 +10,7 @@ mod tests;
 
 use crate::events::Outcome;
 use crate::store::RequestRow;
-use crate::translate::ir::ApiFormat;
+use crate::translate::client_api::ApiFormat;
 
 /// A parsed filter; the empty filter matches everything.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -239,11 +239,10 @@ fn parse_test(key: &str, op: &str, value: &str) -> Result<Test, String> {
         "model" if like => Ok(Test::Model(needle())),
         "acct" | "account" if like => Ok(Test::Account(needle())),
         "err" | "error" if like => Ok(Test::Error(needle())),
-        "api" if op == ":" => match value.to_ascii_lowercase().as_str() {
-            "openai" => Ok(Test::Api(ApiFormat::OpenAi)),
-            "anthropic" => Ok(Test::Api(ApiFormat::Anthropic)),
-            _ => Err("api is openai or anthropic".into()),
-        },
+        "api" if op == ":" => value
+            .parse::<ApiFormat>()
+            .map(Test::Api)
+            .map_err(|e| e.to_string()),
         "dur" | "duration" | "ttft" => {
             let cmp = match op {
                 "<" => Cmp::Lt,

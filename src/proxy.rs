@@ -14,10 +14,12 @@ pub use guard::{ACCOUNT_HEADER, REPLAY_HEADER};
 use std::net::SocketAddr;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse as _, Response};
-use axum::routing::{any, get, post};
+use axum::routing::{get, post};
 use axum::serve::ListenerExt as _;
 use serde_json::json;
 use tokio::net::TcpListener;
@@ -25,17 +27,13 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::core::Core;
 use crate::events::ProxyEvent;
-use crate::translate::ir::{ApiFormat, ErrorInfo, ErrorKind};
+use crate::translate::client_api::{ApiFormat, Endpoint};
+use crate::translate::ir::{ErrorInfo, ErrorKind};
 
 pub fn router(core: Core) -> Router {
     let limit = usize::try_from(core.config().server.max_body_mb.saturating_mul(1024 * 1024))
         .unwrap_or(usize::MAX);
-    Router::new()
-        .route("/v1/chat/completions", post(chat::chat_completions))
-        .route("/chat/completions", post(chat::chat_completions))
-        .route("/v1/messages", post(chat::messages))
-        .route("/messages", post(chat::messages))
-        .route("/v1/messages/count_tokens", post(chat::count_tokens))
+    client_routes(Router::new())
         .route("/v1/models", get(models::list))
         .route("/v1/models/{id}", get(models::one))
         .route("/models", get(models::list))
@@ -43,8 +41,6 @@ pub fn router(core: Core) -> Router {
         .route("/", get(root).head(root))
         .route("/api/event_logging/batch", post(accepted))
         .route("/v1/api/event_logging/batch", post(accepted))
-        .route("/v1/embeddings", any(not_supported))
-        .route("/v1/responses", any(not_supported))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
@@ -89,42 +85,50 @@ async fn accepted() -> Response {
     axum::Json(json!({"status": "ok"})).into_response()
 }
 
-async fn not_supported(uri: axum::http::Uri) -> Response {
-    let error = ErrorInfo::new(
-        501,
-        ErrorKind::InvalidRequest,
-        format!(
-            "{} is not supported by this proxy; use /v1/chat/completions or /v1/messages",
-            uri.path()
-        ),
-    );
-    error_response(ApiFormat::OpenAi, &error)
+/// Every client API's routes, from its table (`ApiFormat::routes`).
+fn client_routes(mut router: Router<Core>) -> Router<Core> {
+    for api in ApiFormat::ALL {
+        for route in api.routes() {
+            let handler = match route.endpoint {
+                Endpoint::Chat => post(
+                    move |State(core): State<Core>,
+                          uri: Uri,
+                          headers: HeaderMap,
+                          body: Result<Bytes, BytesRejection>| {
+                        chat::chat(core, api, uri, headers, body)
+                    },
+                ),
+                Endpoint::CountTokens => post(
+                    move |State(core): State<Core>,
+                          uri: Uri,
+                          body: Result<Bytes, BytesRejection>| {
+                        chat::count_tokens(core, api, uri, body)
+                    },
+                ),
+            };
+            router = router.route(route.path, handler);
+        }
+    }
+    router
 }
 
-async fn not_found(uri: axum::http::Uri) -> Response {
+/// A route the proxy does not serve: 404 in the error format of the path's clients, saying what
+/// is served. Never a 5xx, which clients retry (Codex retried 28 times in 25 s).
+async fn not_found(method: Method, uri: Uri) -> Response {
     let error = ErrorInfo::new(
         StatusCode::NOT_FOUND.as_u16(),
         ErrorKind::NotFound,
-        format!("no route for {}", uri.path()),
+        ApiFormat::not_found_message(method.as_str(), uri.path()),
     );
-    error_response(api_of(uri.path()), &error)
+    error_response(ApiFormat::of_path(uri.path()), &error)
 }
 
 /// A known path with the wrong method: a 405 in the path's error format (axum adds `Allow`).
-async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> Response {
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
     let error = ErrorInfo::new(
         StatusCode::METHOD_NOT_ALLOWED.as_u16(),
         ErrorKind::InvalidRequest,
         format!("{method} is not allowed on {}", uri.path()),
     );
-    error_response(api_of(uri.path()), &error)
-}
-
-/// Which error format a path's clients read.
-pub(crate) fn api_of(path: &str) -> ApiFormat {
-    if path.contains("messages") {
-        ApiFormat::Anthropic
-    } else {
-        ApiFormat::OpenAi
-    }
+    error_response(ApiFormat::of_path(uri.path()), &error)
 }

@@ -33,7 +33,7 @@ use crate::capture::{CaptureSink, Stage};
 use crate::config::HistoryConfig;
 use crate::events::{Bus, Outcome, RequestId};
 use crate::filter::Filter;
-use crate::translate::ir::ApiFormat;
+use crate::translate::client_api::ApiName;
 
 use writer::Cmd;
 
@@ -83,7 +83,8 @@ pub struct HistoryQuery {
 pub struct RequestRow {
     pub id: RequestId,
     pub at: DateTime<Utc>,
-    pub api: ApiFormat,
+    /// The client API, as stored: a name this build does not know is kept, not an error.
+    pub api: ApiName,
     pub path: String,
     /// The model the client asked for.
     pub model: String,

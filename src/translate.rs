@@ -3,6 +3,7 @@
 
 pub mod anthropic;
 pub mod antigravity;
+pub mod client_api;
 pub mod gemini;
 pub mod ir;
 pub mod openai;

@@ -11,6 +11,7 @@ mod bad_input {
     pub mod common;
     pub mod hostile;
     pub mod openai;
+    pub mod routes;
     pub mod runner;
 }
 
@@ -69,6 +70,11 @@ async fn openai_cases_get_a_4xx_in_the_openai_format() {
 #[tokio::test]
 async fn anthropic_cases_get_a_4xx_in_the_anthropic_format() {
     run_corpus(bad_input::anthropic::cases()).await;
+}
+
+#[tokio::test]
+async fn routes_not_served_get_a_404_in_the_route_format() {
+    run_corpus(bad_input::routes::cases()).await;
 }
 
 #[test]

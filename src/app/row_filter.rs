@@ -48,7 +48,7 @@ mod tests {
         Row {
             id: RequestId::new(),
             at: chrono::Utc::now(),
-            api: ApiFormat::OpenAi,
+            api: ApiFormat::OpenAi.into(),
             path: "/v1/chat/completions".into(),
             model: "gemini-3-flash".into(),
             model_routed: None,

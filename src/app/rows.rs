@@ -209,7 +209,7 @@ mod tests {
         Row {
             id: RequestId(uuid::Uuid::from_u128(n)),
             at: DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
-            api: ApiFormat::OpenAi,
+            api: ApiFormat::OpenAi.into(),
             path: "/v1/chat/completions".into(),
             model: "gemini-3-flash".into(),
             model_routed: None,

@@ -16,7 +16,6 @@ use crate::filter::Filter;
 use crate::paths::Paths;
 use crate::startup;
 use crate::store::{self, HistoryQuery, HistoryReader, RequestRow};
-use crate::translate::ir::ApiFormat;
 
 /// Rows read per round while filtering.
 const PAGE: usize = 500;
@@ -186,10 +185,7 @@ fn table(
             "{:<8} {:<8} {:<3} {:<20} {:<8} {:>3} {:>5} {:>5} {:>9} {flags}",
             local.format("%H:%M:%S"),
             short_id(row.id),
-            match row.api {
-                ApiFormat::OpenAi => "oai",
-                ApiFormat::Anthropic => "ant",
-            },
+            row.api.short_label(),
             clip(&row.model, 20),
             clip(account, 8),
             row.status.map_or_else(|| "…".to_owned(), |s| s.to_string()),
@@ -264,7 +260,7 @@ mod tests {
         RequestRow {
             id: RequestId::new(),
             at,
-            api: ApiFormat::Anthropic,
+            api: crate::translate::client_api::ApiFormat::Anthropic.into(),
             path: "/v1/messages".into(),
             model: "claude-opus-4-5-thinking-with-a-long-name".into(),
             model_routed: None,

@@ -20,7 +20,6 @@ use crate::paths::Paths;
 use crate::proxy::{ACCOUNT_HEADER, REPLAY_HEADER};
 use crate::startup;
 use crate::store::{HistoryQuery, HistoryReader, Resolved};
-use crate::translate::ir::ApiFormat;
 
 /// How long `--json` waits for the new request to show up in the history (its writer commits
 /// about every 250 ms).
@@ -97,8 +96,8 @@ pub async fn run(
         .header("content-type", "application/json")
         .header(REPLAY_HEADER, id.to_string())
         .body(body.body.clone());
-    if detail.row.api == ApiFormat::Anthropic {
-        request = request.header("anthropic-version", "2023-06-01");
+    for (name, value) in detail.row.api.replay_headers() {
+        request = request.header(*name, *value);
     }
     if let Some(account) = &args.account {
         request = request.header(ACCOUNT_HEADER, account);

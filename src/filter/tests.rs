@@ -9,7 +9,7 @@ fn row() -> RequestRow {
     RequestRow {
         id: RequestId::new(),
         at: Utc::now(),
-        api: ApiFormat::Anthropic,
+        api: ApiFormat::Anthropic.into(),
         path: "/v1/messages".into(),
         model: "claude-opus-4-8".into(),
         model_routed: Some("claude-opus-4-5-thinking".into()),
@@ -30,7 +30,7 @@ fn row() -> RequestRow {
 
 fn failed() -> RequestRow {
     RequestRow {
-        api: ApiFormat::OpenAi,
+        api: ApiFormat::OpenAi.into(),
         path: "/v1/chat/completions".into(),
         model: "gemini-3-flash".into(),
         model_routed: Some("gemini-3-flash".into()),
@@ -116,7 +116,21 @@ fn account_substring() {
 fn api_format() {
     assert_eq!(check("api:openai"), (false, true));
     assert_eq!(check("api:Anthropic"), (true, false));
-    assert_eq!(error("api:gemini").term, "api:gemini");
+    let unknown = error("api:cobol");
+    assert_eq!(unknown.term, "api:cobol");
+    // The error lists the known names from the one table.
+    for api in crate::translate::client_api::ApiFormat::ALL {
+        assert!(unknown.reason.contains(api.as_str()), "{}", unknown.reason);
+    }
+}
+
+#[test]
+fn a_row_of_an_api_this_build_does_not_know_matches_no_api_term() {
+    let mut row = row();
+    row.api = crate::translate::client_api::ApiName::from_stored("responses-v9");
+    assert!(!Filter::parse("api:anthropic").unwrap().matches(&row));
+    assert!(!Filter::parse("api:openai").unwrap().matches(&row));
+    assert!(Filter::parse("-api:openai").unwrap().matches(&row));
 }
 
 #[test]

@@ -8,9 +8,9 @@ use axum::middleware::Next;
 use axum::response::Response;
 use subtle::ConstantTimeEq as _;
 
-use super::{api_of, error_response};
+use super::error_response;
 use crate::core::Core;
-use crate::translate::ir::{ErrorInfo, ErrorKind};
+use crate::translate::ir::{ApiFormat, ErrorInfo, ErrorKind};
 
 pub async fn check(State(core): State<Core>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
@@ -34,7 +34,7 @@ pub async fn check(State(core): State<Core>, request: Request, next: Next) -> Re
                 ErrorKind::Permission,
                 "this proxy listens on loopback and only answers requests addressed to localhost",
             );
-            return error_response(api_of(&path), &error);
+            return error_response(ApiFormat::of_path(&path), &error);
         }
     }
     if let Some(expected) = core.config().server.api_key.as_deref()
@@ -57,7 +57,7 @@ pub async fn check(State(core): State<Core>, request: Request, next: Next) -> Re
                 ErrorKind::Authentication,
                 "missing or wrong API key: send it as `Authorization: Bearer <key>` or `x-api-key: <key>`",
             );
-            return error_response(api_of(&path), &error);
+            return error_response(ApiFormat::of_path(&path), &error);
         }
     }
     next.run(request).await

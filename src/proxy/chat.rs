@@ -1,89 +1,44 @@
-//! The chat handlers: OpenAI `/v1/chat/completions`, Anthropic `/v1/messages` and
-//! `/v1/messages/count_tokens`. Parse the wire format, then hand the IR to `respond`.
+//! The handlers every client API shares: a chat route (read the body, parse it with the format's
+//! parser, hand the IR to `respond`) and a token-count route. Which format a route speaks is an
+//! argument (`proxy::router` registers each format's routes from `client_api`).
 
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse as _, Response};
-use serde_json::json;
 
 use super::error::{body_error, error_response};
 use super::guard::{ACCOUNT_HEADER, ClientInfo, RequestGuard};
 use super::respond::respond;
-use crate::capture::Stage;
 use crate::core::Core;
 use crate::events::Outcome;
-use crate::translate::ir::{ApiFormat, ChatRequest, ErrorInfo, ErrorKind};
-use crate::translate::{anthropic, openai};
+use crate::translate::anthropic::estimate_input_tokens;
+use crate::translate::client_api::{ApiFormat, Endpoint, Inbound};
+use crate::translate::ir::{ErrorInfo, ErrorKind};
 
-pub async fn chat_completions(
-    State(core): State<Core>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    handle(
-        core,
-        ApiFormat::OpenAi,
-        "/v1/chat/completions",
-        &headers,
-        body,
-        openai::parse_request,
-    )
-    .await
-}
-
-pub async fn messages(
-    State(core): State<Core>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    handle(
-        core,
-        ApiFormat::Anthropic,
-        "/v1/messages",
-        &headers,
-        body,
-        anthropic::parse_request,
-    )
-    .await
-}
-
-pub async fn count_tokens(
-    State(core): State<Core>,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let api = ApiFormat::Anthropic;
-    let req = match read(&core, body).and_then(|b| anthropic::parse_count_tokens(&b)) {
-        Ok(req) => req,
-        Err(e) => return error_response(api, &e),
-    };
-    let estimate = anthropic::estimate_input_tokens(&req);
-    match core.count_tokens(&req, estimate).await {
-        Ok(n) => axum::Json(json!({ "input_tokens": n })).into_response(),
-        Err(e) => error_response(api, &e),
-    }
-}
-
-async fn handle(
+/// A chat request in `api`'s wire format.
+pub async fn chat(
     core: Core,
     api: ApiFormat,
-    path: &str,
-    headers: &HeaderMap,
+    uri: Uri,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-    parse: fn(&[u8]) -> Result<ChatRequest, ErrorInfo>,
 ) -> Response {
-    let client = ClientInfo::from_headers(headers);
+    let client = ClientInfo::from_headers(&headers);
+    let path = api.canonical_path(Endpoint::Chat);
     let body = match read(&core, body) {
         Ok(body) => body,
         Err(error) => {
-            let guard = RequestGuard::start(core.bus(), api, path, "", false, &client);
-            guard.finish(Outcome::Rejected, error.status, Some(&error.message));
-            core.history_committed().await;
-            return error_response(api, &error);
+            let guard = RequestGuard::start(&core, api, path, "", false, &client);
+            return guard.reject(&error, Outcome::Rejected).await;
         }
     };
-    let req = match parse(&body) {
+    let inbound = Inbound {
+        path: uri.path(),
+        query: uri.query(),
+        body: &body,
+    };
+    let req = match api.parse_request(&inbound) {
         Ok(req) => req,
         Err(error) => {
             tracing::info!(
@@ -92,15 +47,13 @@ async fn handle(
                 "rejected request: {}",
                 error.message
             );
-            let guard = RequestGuard::start(core.bus(), api, path, "", false, &client);
-            core.capture().record(guard.id, Stage::ClientRequest, body);
-            guard.finish(Outcome::Rejected, error.status, Some(&error.message));
-            core.history_committed().await;
-            return error_response(api, &error);
+            let guard = RequestGuard::start(&core, api, path, "", false, &client);
+            guard.record_request(body);
+            return guard.reject(&error, Outcome::Rejected).await;
         }
     };
-    let guard = RequestGuard::start(core.bus(), api, path, &req.model, req.stream, &client);
-    core.capture().record(guard.id, Stage::ClientRequest, body);
+    let guard = RequestGuard::start(&core, api, path, &req.model, req.stream, &client);
+    guard.record_request(body);
     let pinned = match client
         .account
         .as_deref()
@@ -108,13 +61,38 @@ async fn handle(
     {
         None => None,
         Some(Ok(id)) => Some(id),
-        Some(Err(error)) => {
-            guard.finish(Outcome::Rejected, error.status, Some(&error.message));
-            core.history_committed().await;
-            return error_response(api, &error);
-        }
+        Some(Err(error)) => return guard.reject(&error, Outcome::Rejected).await,
     };
-    respond(core, api, req, guard, pinned).await
+    respond(core, req, guard, pinned).await
+}
+
+/// A token count in `api`'s format: upstream when it can, else the local estimate. Not a request
+/// of its own in the history (nothing is generated).
+pub async fn count_tokens(
+    core: Core,
+    api: ApiFormat,
+    uri: Uri,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let Some(count) = api.count_tokens() else {
+        let message = ApiFormat::not_found_message("POST", uri.path());
+        return error_response(api, &ErrorInfo::new(404, ErrorKind::NotFound, message));
+    };
+    let parsed = read(&core, body).and_then(|body| {
+        (count.parse)(&Inbound {
+            path: uri.path(),
+            query: uri.query(),
+            body: &body,
+        })
+    });
+    let req = match parsed {
+        Ok(req) => req,
+        Err(e) => return error_response(api, &e),
+    };
+    match core.count_tokens(&req, estimate_input_tokens(&req)).await {
+        Ok(n) => axum::Json((count.answer)(n)).into_response(),
+        Err(e) => error_response(api, &e),
+    }
 }
 
 /// The id of the account `x-anti-api-account` names (by id or e-mail).

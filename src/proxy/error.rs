@@ -1,17 +1,13 @@
-//! The one place errors become HTTP responses, in the client's own format (OpenAI or Anthropic),
-//! with `Retry-After` for rate limits.
+//! The one place errors become HTTP responses, in the client's own format (the body from
+//! `ApiFormat::error_json`), with `Retry-After` for rate limits.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse as _, Response};
 
 use crate::translate::ir::{ApiFormat, ErrorInfo, ErrorKind};
-use crate::translate::{anthropic, openai};
 
 pub fn error_response(api: ApiFormat, error: &ErrorInfo) -> Response {
-    let body = match api {
-        ApiFormat::OpenAi => openai::error_json(error),
-        ApiFormat::Anthropic => anthropic::error_json(error),
-    };
+    let body = api.error_json(error);
     let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = (status, axum::Json(body)).into_response();
     if let Some(secs) = error.retry_after_secs

@@ -1,13 +1,22 @@
-//! `RequestGuard`: created when a handler starts, it reports the request's life on the bus and
-//! guarantees a `RequestFinished` even when the client disconnects and the handler is dropped.
+//! `RequestGuard`: one request's record. Created when a handler starts, it reports the
+//! request's life on the bus, captures its client bodies, and is the only way to end the request:
+//! every ending (`reject`, `complete`, `end_stream`) emits `RequestFinished` and then awaits the
+//! history's commit barrier, so no handler can answer before the request is durable. A guard
+//! dropped without an ending (the client disconnected) still reports `RequestFinished`.
 
 use std::sync::Arc;
 use std::time::Instant;
 
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse as _, Response};
+use bytes::Bytes;
 use chrono::Utc;
 
-use crate::events::{Bus, Outcome, Progress, ProxyEvent, RequestId, RequestMeta};
-use crate::translate::ir::{ApiFormat, StreamEvent, Usage};
+use super::error::error_response;
+use crate::capture::{Collector, Stage};
+use crate::core::Core;
+use crate::events::{Outcome, Progress, ProxyEvent, RequestId, RequestMeta};
+use crate::translate::ir::{ApiFormat, ErrorInfo, StreamEvent, Usage};
 
 /// Who sent the request, from its headers.
 #[derive(Debug, Clone, Default)]
@@ -43,16 +52,19 @@ pub const ACCOUNT_HEADER: &str = "x-anti-api-account";
 
 pub struct RequestGuard {
     pub id: RequestId,
-    bus: Bus,
+    api: ApiFormat,
+    core: Core,
     started: Instant,
     ttft_ms: Option<u64>,
     usage: Usage,
     finished: bool,
+    /// The streamed client response so far; handed to the history when dropped.
+    collector: Option<Collector>,
 }
 
 impl RequestGuard {
     pub fn start(
-        bus: &Bus,
+        core: &Core,
         api: ApiFormat,
         path: &str,
         model: &str,
@@ -60,7 +72,7 @@ impl RequestGuard {
         client: &ClientInfo,
     ) -> Self {
         let id = RequestId::new();
-        bus.emit(ProxyEvent::RequestStarted {
+        core.bus().emit(ProxyEvent::RequestStarted {
             meta: Arc::new(RequestMeta {
                 id,
                 at: Utc::now(),
@@ -74,12 +86,25 @@ impl RequestGuard {
         });
         Self {
             id,
-            bus: bus.clone(),
+            api,
+            core: core.clone(),
             started: Instant::now(),
             ttft_ms: None,
             usage: Usage::default(),
             finished: false,
+            collector: None,
         }
+    }
+
+    pub fn api(&self) -> ApiFormat {
+        self.api
+    }
+
+    /// Keeps the body the client sent.
+    pub fn record_request(&self, body: Bytes) {
+        self.core
+            .capture()
+            .record(self.id, Stage::ClientRequest, body);
     }
 
     /// The first event arrived at `at` (a non-streaming answer reaches the handler whole).
@@ -110,7 +135,7 @@ impl RequestGuard {
             StreamEvent::Usage { usage } | StreamEvent::Finish { usage, .. } => self.usage = *usage,
             _ => {}
         }
-        if !self.bus.has_watchers() {
+        if !self.bus().has_watchers() {
             return;
         }
         let progress = match event {
@@ -130,17 +155,74 @@ impl RequestGuard {
     }
 
     fn progress(&self, progress: Progress) {
-        self.bus.emit(ProxyEvent::RequestProgress {
+        self.bus().emit(ProxyEvent::RequestProgress {
             id: self.id,
             progress,
         });
     }
 
-    pub fn finish(mut self, outcome: Outcome, status: u16, error: Option<&str>) {
-        self.emit_finished(outcome, status, error);
+    fn bus(&self) -> &crate::events::Bus {
+        self.core.bus()
     }
 
-    fn emit_finished(&mut self, outcome: Outcome, status: u16, error: Option<&str>) {
+    /// Adds a piece of a streamed answer to the captured client response.
+    pub fn stream_piece(&mut self, piece: &[u8]) {
+        if self.collector.is_none() {
+            self.collector = self
+                .core
+                .capture()
+                .collector(self.id, Stage::ClientResponse);
+        }
+        if let Some(collector) = self.collector.as_mut() {
+            collector.push(piece);
+        }
+    }
+
+    /// Ends the request with `error`, answered in the client's format (and kept as its client
+    /// response) once the request's row is committed.
+    pub async fn reject(mut self, error: &ErrorInfo, outcome: Outcome) -> Response {
+        self.finish(outcome, error.status, Some(&error.message));
+        if self.core.capture().is_enabled()
+            && let Ok(bytes) = serde_json::to_vec(&self.api.error_json(error))
+        {
+            self.core
+                .capture()
+                .record(self.id, Stage::ClientResponse, bytes.into());
+        }
+        self.core.history_committed().await;
+        error_response(self.api, error)
+    }
+
+    /// Ends the request with a complete JSON answer (the same bytes are kept as its client
+    /// response), returned once the request's row is committed.
+    pub async fn complete(mut self, body: Bytes) -> Response {
+        self.core
+            .capture()
+            .record(self.id, Stage::ClientResponse, body.clone());
+        self.finish(Outcome::Ok, 200, None);
+        self.core.history_committed().await;
+        (
+            StatusCode::OK,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            body,
+        )
+            .into_response()
+    }
+
+    /// Ends a streamed answer: hands the streamed response to the history and returns once the
+    /// request's row is committed, so the caller sends the stream's last bytes only after that
+    /// (the client never sees an answer complete that a crash could still lose).
+    pub async fn end_stream(mut self, outcome: Outcome, status: u16, error: Option<&str>) {
+        self.finish(outcome, status, error);
+        self.collector = None;
+        self.core.history_committed().await;
+    }
+
+    /// Emits `RequestFinished`, once. Private: the endings above pair it with the commit.
+    fn finish(&mut self, outcome: Outcome, status: u16, error: Option<&str>) {
         if self.finished {
             return;
         }
@@ -158,7 +240,7 @@ impl RequestGuard {
             error = error.unwrap_or(""),
             "request finished"
         );
-        self.bus.emit(ProxyEvent::RequestFinished {
+        self.bus().emit(ProxyEvent::RequestFinished {
             id: self.id,
             outcome,
             status,
@@ -172,8 +254,8 @@ impl RequestGuard {
 
 impl Drop for RequestGuard {
     fn drop(&mut self) {
-        // Only reached without `finish` when the client went away mid-request.
-        self.emit_finished(Outcome::ClientGone, 499, Some("the client disconnected"));
+        // Only reached without an ending when the client went away mid-request.
+        self.finish(Outcome::ClientGone, 499, Some("the client disconnected"));
     }
 }
 

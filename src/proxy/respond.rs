@@ -7,70 +7,27 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse as _, Response};
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
 use bytes::{Bytes, BytesMut};
 use futures::StreamExt as _;
+use tokio_util::sync::CancellationToken;
 
-use super::error::error_response;
 use super::guard::RequestGuard;
-use crate::capture::{Collector, Stage};
 use crate::core::{Core, Opened};
-use crate::events::{Outcome, RequestId};
-use crate::translate::ir::{
-    ApiFormat, ChatRequest, ErrorInfo, ErrorKind, ResponseBuilder, StreamEvent, Thinking,
-};
-use crate::translate::{anthropic, openai};
-
-/// The client-format stream encoder.
-enum Encoder {
-    OpenAi(openai::StreamEncoder),
-    Anthropic(anthropic::StreamEncoder),
-}
-
-impl Encoder {
-    fn start(&mut self, input_tokens: u64, out: &mut BytesMut) {
-        match self {
-            Self::OpenAi(e) => e.start(out),
-            Self::Anthropic(e) => e.start(input_tokens, out),
-        }
-    }
-
-    fn push(&mut self, event: &StreamEvent, out: &mut BytesMut) {
-        match self {
-            Self::OpenAi(e) => e.push(event, out),
-            Self::Anthropic(e) => e.push(event, out),
-        }
-    }
-
-    fn error(&mut self, error: &ErrorInfo, out: &mut BytesMut) {
-        match self {
-            Self::OpenAi(e) => e.error(error, out),
-            Self::Anthropic(e) => e.error(error, out),
-        }
-    }
-
-    fn is_finished(&self) -> bool {
-        match self {
-            Self::OpenAi(e) => e.is_finished(),
-            Self::Anthropic(e) => e.is_finished(),
-        }
-    }
-
-    fn pings(&self) -> bool {
-        matches!(self, Self::Anthropic(_))
-    }
-}
+use crate::events::Outcome;
+use crate::translate::anthropic::estimate_input_tokens;
+use crate::translate::client_api::{Reply, StreamEncoder};
+use crate::translate::ir::{ChatRequest, ErrorInfo, ErrorKind, ResponseBuilder, StreamEvent};
 
 pub async fn respond(
     core: Core,
-    api: ApiFormat,
     req: ChatRequest,
     guard: RequestGuard,
     pinned: Option<String>,
 ) -> Response {
-    let input_estimate = anthropic::estimate_input_tokens(&req);
-    let id = guard.id;
+    let api = guard.api();
+    let input_estimate = estimate_input_tokens(&req);
     let opened = match core.open(&req, guard.id, pinned.as_deref()).await {
         Ok(opened) => opened,
         Err(error) => {
@@ -79,42 +36,28 @@ pub async fn respond(
             } else {
                 Outcome::Rejected
             };
-            guard.finish(outcome, error.status, Some(&error.message));
-            return captured_error(&core, id, api, &error).await;
+            return guard.reject(&error, outcome).await;
         }
     };
+    let reply = Reply {
+        id: api.response_id(&uuid::Uuid::new_v4().simple().to_string()),
+        created: chrono::Utc::now().timestamp(),
+        show_thinking: api.shows_thinking(&req, opened.thinking),
+        input_estimate,
+    };
     if req.stream {
-        stream_response(core, api, &req, opened, guard, input_estimate)
+        stream_response(&core, &req, &reply, opened, guard)
     } else {
-        complete_response(&core, api, &req, opened, guard).await
-    }
-}
-
-fn message_id(api: ApiFormat) -> String {
-    let hex = uuid::Uuid::new_v4().simple().to_string();
-    match api {
-        ApiFormat::OpenAi => format!("chatcmpl-{}", &hex[..24]),
-        ApiFormat::Anthropic => format!("msg_{}", &hex[..24]),
-    }
-}
-
-/// Anthropic clients see thinking when they asked for it; OpenAI clients get
-/// `reasoning_content` whenever the upstream thinks.
-fn shows_thinking(api: ApiFormat, req: &ChatRequest, opened: &Opened) -> bool {
-    match api {
-        ApiFormat::Anthropic => req.thinking != Thinking::Off,
-        ApiFormat::OpenAi => opened.thinking,
+        complete_response(&req, &reply, opened, guard).await
     }
 }
 
 async fn complete_response(
-    core: &Core,
-    api: ApiFormat,
     req: &ChatRequest,
+    reply: &Reply,
     opened: Opened,
     mut guard: RequestGuard,
 ) -> Response {
-    let show = shows_thinking(api, req, &opened);
     let mut builder = ResponseBuilder::default();
     guard.first_event_at(opened.first_event_at);
     for event in &opened.first {
@@ -128,92 +71,57 @@ async fn complete_response(
                 guard.observe(&event);
                 builder.push(&event);
             }
-            Err(error) => {
-                let id = guard.id;
-                guard.finish(Outcome::UpstreamError, error.status, Some(&error.message));
-                return captured_error(core, id, api, &error).await;
-            }
+            Err(error) => return guard.reject(&error, Outcome::UpstreamError).await,
         }
     }
-    let response = builder.finish();
-    let id = message_id(api);
-    let body = match api {
-        ApiFormat::OpenAi => openai::response_json(
-            &response,
-            &id,
-            &req.model,
-            chrono::Utc::now().timestamp(),
-            show,
-        ),
-        ApiFormat::Anthropic => anthropic::response_json(&response, &id, &req.model, show),
-    };
+    let body = guard.api().response_json(req, &builder.finish(), reply);
     // Serialized once: the same bytes go to the client and to the history.
     let bytes = Bytes::from(
         serde_json::to_vec(&body).expect("serializing a Value into memory cannot fail"),
     );
-    core.capture()
-        .record(guard.id, Stage::ClientResponse, bytes.clone());
-    guard.finish(Outcome::Ok, 200, None);
-    core.history_committed().await;
-    (
-        StatusCode::OK,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        bytes,
-    )
-        .into_response()
+    guard.complete(bytes).await
+}
+
+/// How a stream ends, decided while encoding its last piece and carried out (with the commit)
+/// before that piece is sent.
+struct Ending {
+    outcome: Outcome,
+    status: u16,
+    error: Option<String>,
 }
 
 struct StreamState {
     pending: VecDeque<StreamEvent>,
     rest: crate::core::EventStream,
-    encoder: Encoder,
+    encoder: StreamEncoder,
+    /// `None` once the request has ended.
     guard: Option<RequestGuard>,
-    core: Core,
+    ending: Option<Ending>,
+    shutdown: CancellationToken,
     ping_every: Duration,
     done: bool,
-    collector: Option<Collector>,
 }
 
 fn stream_response(
-    core: Core,
-    api: ApiFormat,
+    core: &Core,
     req: &ChatRequest,
+    reply: &Reply,
     opened: Opened,
-    guard: RequestGuard,
-    input_estimate: u64,
+    mut guard: RequestGuard,
 ) -> Response {
-    let show = shows_thinking(api, req, &opened);
-    let id = message_id(api);
-    let mut encoder = match api {
-        ApiFormat::OpenAi => Encoder::OpenAi(openai::StreamEncoder::new(
-            id,
-            req.model.clone(),
-            chrono::Utc::now().timestamp(),
-            req.include_usage,
-            show,
-        )),
-        ApiFormat::Anthropic => {
-            Encoder::Anthropic(anthropic::StreamEncoder::new(id, req.model.clone(), show))
-        }
-    };
+    let mut encoder = guard.api().stream_encoder(req, reply);
     let mut head = BytesMut::new();
-    encoder.start(input_estimate, &mut head);
-    let mut collector = core.capture().collector(guard.id, Stage::ClientResponse);
-    if let Some(c) = collector.as_mut() {
-        c.push(&head);
-    }
+    encoder.start(&mut head);
+    guard.stream_piece(&head);
     let state = StreamState {
         pending: opened.first.into(),
         rest: opened.rest,
         encoder,
         guard: Some(guard),
+        ending: None,
+        shutdown: core.shutdown_token().clone(),
         ping_every: Duration::from_secs(core.config().server.ping_interval_s.max(1)),
-        core,
         done: false,
-        collector,
     };
     let head = futures::stream::once(async move { Ok::<Bytes, Infallible>(head.freeze()) });
     let body = head.chain(futures::stream::unfold(state, next_chunk));
@@ -236,65 +144,52 @@ async fn next_chunk(mut s: StreamState) -> Option<(Result<Bytes, Infallible>, St
     let mut out = BytesMut::new();
     if let Some(event) = s.pending.pop_front() {
         emit(&mut s, &event, &mut out);
-        keep(&mut s, &out).await;
-        return Some((Ok(out.freeze()), s));
-    }
-    let shutdown = s.core.shutdown_token().clone();
-    let pings = s.encoder.pings();
-    tokio::select! {
-        biased;
-        () = shutdown.cancelled() => {
-            let error = ErrorInfo::new(503, ErrorKind::Overloaded, "the proxy is shutting down; the answer was cut short");
-            fail(&mut s, &error, Outcome::Failed, &mut out);
-        }
-        next = s.rest.next() => match next {
-            Some(Ok(event)) => emit(&mut s, &event, &mut out),
-            Some(Err(error)) => fail(&mut s, &error, Outcome::UpstreamError, &mut out),
-            None => {
-                if !s.encoder.is_finished() {
-                    let error = ErrorInfo::new(502, ErrorKind::Api, "the upstream ended the answer without finishing it");
-                    fail(&mut s, &error, Outcome::UpstreamError, &mut out);
-                }
-                s.done = true;
+    } else {
+        let shutdown = s.shutdown.clone();
+        let pings = s.encoder.has_keep_alive();
+        tokio::select! {
+            biased;
+            () = shutdown.cancelled() => {
+                let error = ErrorInfo::new(503, ErrorKind::Overloaded, "the proxy is shutting down; the answer was cut short");
+                fail(&mut s, &error, Outcome::Failed, &mut out);
             }
-        },
-        () = tokio::time::sleep(s.ping_every), if pings => anthropic::StreamEncoder::ping(&mut out),
+            next = s.rest.next() => match next {
+                Some(Ok(event)) => emit(&mut s, &event, &mut out),
+                Some(Err(error)) => fail(&mut s, &error, Outcome::UpstreamError, &mut out),
+                None => {
+                    if !s.encoder.is_finished() {
+                        let error = ErrorInfo::new(502, ErrorKind::Api, "the upstream ended the answer without finishing it");
+                        fail(&mut s, &error, Outcome::UpstreamError, &mut out);
+                    }
+                    s.done = true;
+                }
+            },
+            () = tokio::time::sleep(s.ping_every), if pings => {
+                s.encoder.keep_alive(&mut out);
+            }
+        }
     }
-    keep(&mut s, &out).await;
+    settle(&mut s, &out).await;
     if out.is_empty() && s.done {
         return None;
     }
     Some((Ok(out.freeze()), s))
 }
 
-/// Adds a piece to the captured client response. Once the answer is over, hands the whole
-/// response to the history and waits for the request's commit, so the client never sees an
-/// answer complete that a crash could still lose.
-async fn keep(s: &mut StreamState, out: &[u8]) {
-    if let Some(c) = s.collector.as_mut() {
-        c.push(out);
+/// Adds a piece to the captured client response; when the piece ends the answer, ends the
+/// request first (which waits for its commit), so the client never sees an answer complete
+/// that a crash could still lose.
+async fn settle(s: &mut StreamState, out: &[u8]) {
+    if let Some(guard) = s.guard.as_mut() {
+        guard.stream_piece(out);
     }
-    if s.done {
-        s.collector = None;
-        s.core.history_committed().await;
+    if let Some(ending) = s.ending.take()
+        && let Some(guard) = s.guard.take()
+    {
+        guard
+            .end_stream(ending.outcome, ending.status, ending.error.as_deref())
+            .await;
     }
-}
-
-/// An error response, also kept as the request's client response; returned once the request's
-/// row is committed.
-async fn captured_error(core: &Core, id: RequestId, api: ApiFormat, error: &ErrorInfo) -> Response {
-    if core.capture().is_enabled() {
-        let body = match api {
-            ApiFormat::OpenAi => openai::error_json(error),
-            ApiFormat::Anthropic => anthropic::error_json(error),
-        };
-        if let Ok(bytes) = serde_json::to_vec(&body) {
-            core.capture()
-                .record(id, Stage::ClientResponse, bytes.into());
-        }
-    }
-    core.history_committed().await;
-    error_response(api, error)
 }
 
 fn emit(s: &mut StreamState, event: &StreamEvent, out: &mut BytesMut) {
@@ -304,16 +199,20 @@ fn emit(s: &mut StreamState, event: &StreamEvent, out: &mut BytesMut) {
     s.encoder.push(event, out);
     if matches!(event, StreamEvent::Finish { .. }) {
         s.done = true;
-        if let Some(guard) = s.guard.take() {
-            guard.finish(Outcome::Ok, 200, None);
-        }
+        s.ending.get_or_insert(Ending {
+            outcome: Outcome::Ok,
+            status: 200,
+            error: None,
+        });
     }
 }
 
 fn fail(s: &mut StreamState, error: &ErrorInfo, outcome: Outcome, out: &mut BytesMut) {
     s.encoder.error(error, out);
     s.done = true;
-    if let Some(guard) = s.guard.take() {
-        guard.finish(outcome, error.status, Some(&error.message));
-    }
+    s.ending.get_or_insert(Ending {
+        outcome,
+        status: error.status,
+        error: Some(error.message.clone()),
+    });
 }

@@ -11,7 +11,7 @@ use super::schema;
 use super::{HistoryQuery, RequestDetail, RequestRow, StageBody};
 use crate::capture::Stage;
 use crate::events::{Outcome, RequestId};
-use crate::translate::ir::ApiFormat;
+use crate::translate::client_api::ApiName;
 
 /// Rows fetched per round while a filter skips rows.
 const PAGE: usize = 500;
@@ -174,12 +174,8 @@ pub(super) fn resolve(conn: &Connection, part: &str) -> anyhow::Result<Resolved>
 fn to_row(r: &Row<'_>) -> rusqlite::Result<RequestRow> {
     let id: String = r.get(0)?;
     let id = parse_id(&id).ok_or_else(|| bad_column(0, "request id", &id))?;
-    let api: String = r.get(2)?;
-    let api = match api.as_str() {
-        "openai" => ApiFormat::OpenAi,
-        "anthropic" => ApiFormat::Anthropic,
-        other => return Err(bad_column(2, "api", other)),
-    };
+    // A name from a newer build is shown as it is; one row must not fail the listing.
+    let api = ApiName::from_stored(&r.get::<_, String>(2)?);
     let outcome = r
         .get::<_, Option<String>>(8)?
         .and_then(|s| serde_json::from_value::<Outcome>(serde_json::Value::String(s)).ok());

@@ -9,7 +9,8 @@ use chrono::Utc;
 
 use super::*;
 use crate::events::{Progress, ProxyEvent, RequestMeta};
-use crate::translate::ir::Usage;
+use crate::translate::client_api::ApiName;
+use crate::translate::ir::{ApiFormat, Usage};
 
 fn options(capture: CaptureMode) -> HistoryOptions {
     HistoryOptions {
@@ -127,6 +128,37 @@ fn a_request_row_follows_started_routed_progress_finished() {
         .unwrap();
     assert_eq!(detail.stages.len(), 1);
     assert_eq!(detail.stages[0].body, r#"{"project":"[redacted]"}"#);
+}
+
+/// A row written by a build that knows another client API (or edited by hand) is listed with
+/// its name kept; it must not fail the whole listing.
+#[test]
+fn a_row_with_an_api_name_this_build_does_not_know_is_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.sqlite3");
+    let store = HistoryStore::open(&path, options(CaptureMode::All)).unwrap();
+    let bus = Bus::new();
+    let _sink = store.attach(&bus);
+    let strange = started(&bus, Utc::now(), "a");
+    let known = started(&bus, Utc::now(), "b");
+    store.flush().unwrap();
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute(
+            "UPDATE requests SET api = 'responses-v9' WHERE id = ?1",
+            [strange.to_string()],
+        )
+        .unwrap();
+    let rows = all_rows(&store);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    let by_id = |id: RequestId| rows.iter().find(|r| r.id == id).unwrap();
+    assert_eq!(by_id(strange).api, ApiName::Unknown("responses-v9".into()));
+    assert_eq!(by_id(strange).api.short_label(), "?");
+    assert!(by_id(known).api == ApiFormat::OpenAi);
+    let detail = futures::executor::block_on(store.detail(strange))
+        .unwrap()
+        .unwrap();
+    assert_eq!(detail.row.api.to_string(), "responses-v9");
 }
 
 #[test]

@@ -4,22 +4,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// Which client-facing API a request arrived on; decides error bodies and stream encoding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ApiFormat {
-    OpenAi,
-    Anthropic,
-}
-
-impl ApiFormat {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::OpenAi => "openai",
-            Self::Anthropic => "anthropic",
-        }
-    }
-}
+/// Re-exported so `ir::ApiFormat` keeps working; the table itself is `translate::client_api`.
+pub use super::client_api::ApiFormat;
 
 /// A chat request in client-neutral form, produced by the OpenAI and Anthropic parsers.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

@@ -11,7 +11,6 @@ use super::{detail, theme, widgets};
 use crate::app::rows::Row;
 use crate::app::state::AppState;
 use crate::events::Outcome;
-use crate::translate::ir::ApiFormat;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState) {
     if let Some((a, b)) = state.requests.compare {
@@ -33,13 +32,6 @@ pub fn status_text(row: &Row) -> String {
         (_, Some(s)) if s == 429 || s >= 500 => format!("{s}!"),
         (_, Some(s)) => s.to_string(),
         (_, None) => "?".into(),
-    }
-}
-
-fn api_text(api: ApiFormat) -> &'static str {
-    match api {
-        ApiFormat::OpenAi => "oai",
-        ApiFormat::Anthropic => "ant",
     }
 }
 
@@ -101,7 +93,7 @@ fn table_row<'a>(row: &Row, state: &AppState, wide: bool, selected: bool) -> Tab
     let marker = if row.replay_of.is_some() { "↻ " } else { "" };
     let mut cells = vec![
         Cell::from(widgets::clock(row.at, state)),
-        Cell::from(api_text(row.api)),
+        Cell::from(row.api.short_label()),
         Cell::from(format!("{marker}{model}")),
     ];
     if wide {

@@ -132,8 +132,8 @@ async fn rows_bodies_redaction_filter_paging_and_restart_with_capture_all() {
 
     assert!(tool.id > failed.id && failed.id > streamed.id && streamed.id > plain.id);
     assert_eq!(
-        (plain.api, plain.model.as_str()),
-        (ApiFormat::OpenAi, "gemini-3-flash")
+        (plain.api.format(), plain.model.as_str()),
+        (Some(ApiFormat::OpenAi), "gemini-3-flash")
     );
     assert_eq!(plain.model_routed.as_deref(), Some("gemini-3-flash"));
     assert_eq!(plain.account.as_deref(), Some(alice.as_str()));
@@ -150,8 +150,8 @@ async fn rows_bodies_redaction_filter_paging_and_restart_with_capture_all() {
     assert_eq!(plain.attempts, 1);
 
     assert_eq!(
-        (streamed.api, streamed.stream),
-        (ApiFormat::Anthropic, true)
+        (streamed.api.format(), streamed.stream),
+        (Some(ApiFormat::Anthropic), true)
     );
     assert_eq!(streamed.status, Some(200));
     assert!(
@@ -351,4 +351,91 @@ async fn retention_by_age_and_by_size_on_recorded_requests() {
             .unwrap()
             .is_empty()
     );
+}
+
+/// Every way a chat request ends (a body that does not parse, an unknown pinned account, an
+/// upstream 429, a complete answer, a stream) answers only once its row is committed: a reader
+/// on another connection sees the finished row as soon as the client has the whole answer,
+/// without the test flushing anything.
+#[tokio::test]
+async fn every_ending_answers_only_after_its_row_is_committed() {
+    let (h, store, _dir, path) = recorded(CaptureMode::All).await;
+    h.core.set_commit_barrier(store.commit_barrier());
+    let reader = anti_api_tui::store::HistoryReader::open(&path).unwrap();
+    let newest = || {
+        reader
+            .list(&HistoryQuery {
+                limit: 1,
+                ..HistoryQuery::default()
+            })
+            .unwrap()
+            .pop()
+    };
+    let committed = |what: &str, status: u16, outcome: Outcome| {
+        let row = newest().unwrap_or_else(|| panic!("{what}: no row committed"));
+        assert_eq!(
+            (row.status, row.outcome),
+            (Some(status), Some(outcome)),
+            "{what}: {row:?}"
+        );
+        row.id
+    };
+
+    let resp = h
+        .http
+        .post(format!("{}/v1/chat/completions", h.base))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let _ = resp.bytes().await.unwrap();
+    let first = committed("a body that does not parse", 400, Outcome::Rejected);
+
+    let resp = h
+        .http
+        .post(format!("{}/v1/messages", h.base))
+        .header("x-anti-api-account", "nobody@example.com")
+        .json(&json!({"model": "gemini-3-flash", "max_tokens": 5,
+                      "messages": [{"role": "user", "content": "hi"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let _ = resp.bytes().await.unwrap();
+    let second = committed("an unknown pinned account", 400, Outcome::Rejected);
+    assert_ne!(first, second);
+
+    h.sim
+        .inject(Fault::QuotaExhausted, 2, FaultScope::default());
+    let (status, body) = h
+        .post_json(
+            "/v1/chat/completions",
+            &json!({"model": "gemini-3-pro-high", "messages": [
+                {"role": "user", "content": "this one fails"}]}),
+        )
+        .await;
+    assert_eq!(status, 429, "{body}");
+    committed("an upstream 429", 429, Outcome::UpstreamError);
+
+    let (status, body) = h
+        .post_json(
+            "/v1/chat/completions",
+            &json!({"model": "gemini-3-flash", "messages": [{"role": "user", "content": "hi"}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    committed("a complete answer", 200, Outcome::Ok);
+
+    let (status, events) = h
+        .post_sse(
+            "/v1/messages",
+            &json!({"model": "gemini-3-flash", "max_tokens": 50, "stream": true,
+                    "messages": [{"role": "user", "content": "stream please"}]}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(!events.is_empty());
+    committed("a stream", 200, Outcome::Ok);
 }

@@ -147,7 +147,8 @@ mod tests {
             api: match plan.api {
                 Api::OpenAi => ApiFormat::OpenAi,
                 Api::Anthropic => ApiFormat::Anthropic,
-            },
+            }
+            .into(),
             path: plan.api.path().into(),
             model: plan.model(),
             model_routed: None,

@@ -41,15 +41,26 @@ fn shell_quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
 }
 
-/// A curl command that sends `body` to `base` + `path` as the client did.
-pub fn curl_command(base: &str, path: &str, body: &str, stream: bool) -> String {
+/// A curl command that sends `body` to `base` + `path` as the client did, with the client
+/// API's replay `headers`.
+pub fn curl_command(
+    base: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+    stream: bool,
+) -> String {
     let mut command = format!(
         "curl -sS {}{} \\\n  -H 'content-type: application/json'",
         if stream { "-N " } else { "" },
         shell_quote(&format!("{}{path}", base.trim_end_matches('/')))
     );
-    if path.contains("/messages") {
-        command.push_str(" \\\n  -H 'anthropic-version: 2023-06-01'");
+    for (name, value) in headers {
+        let _ = write!(
+            command,
+            " \\\n  -H {}",
+            shell_quote(&format!("{name}: {value}"))
+        );
     }
     let _ = writeln!(command, " \\\n  -d {}", shell_quote(body.trim()));
     command
@@ -100,6 +111,7 @@ pub fn redacted_bundle(row: &Row, stages: &[StageText], secrets: &[String]) -> V
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::translate::client_api::ApiFormat;
 
     #[test]
     fn redaction_removes_known_secrets_and_token_shapes() {
@@ -118,6 +130,7 @@ mod tests {
         let cmd = curl_command(
             "http://127.0.0.1:8964/",
             "/v1/messages",
+            ApiFormat::Anthropic.replay_headers(),
             r#"{"a":"it's"}"#,
             true,
         );
@@ -125,7 +138,7 @@ mod tests {
             cmd.starts_with("curl -sS -N 'http://127.0.0.1:8964/v1/messages'"),
             "{cmd}"
         );
-        assert!(cmd.contains("anthropic-version"));
+        assert!(cmd.contains("-H 'anthropic-version: 2023-06-01'"), "{cmd}");
         assert!(cmd.contains(r#"-d '{"a":"it'\''s"}'"#), "{cmd}");
     }
 }

@@ -26,8 +26,7 @@ use crate::proxy::{ACCOUNT_HEADER, REPLAY_HEADER};
 use crate::routing;
 use crate::store::HistoryStore;
 use crate::translate::antigravity::{SignatureStore, UpstreamTarget, build_request, session_id};
-use crate::translate::ir::ApiFormat;
-use crate::translate::{anthropic, openai};
+use crate::translate::client_api::{ApiFormat, Endpoint, Inbound};
 use std::fmt::Write as _;
 
 struct LoginSession {
@@ -200,9 +199,16 @@ impl EffectRunner {
                     "stream": true,
                     "messages": [{"role": "user", "content": prompt}],
                 });
-                me.post("/v1/chat/completions", body.to_string(), None, None)
-                    .await
-                    .map(|status| format!("test prompt to {model}: HTTP {status}"))
+                let api = ApiFormat::OpenAi;
+                me.post(
+                    api.canonical_path(Endpoint::Chat),
+                    api.replay_headers(),
+                    body.to_string(),
+                    None,
+                    None,
+                )
+                .await
+                .map(|status| format!("test prompt to {model}: HTTP {status}"))
             }),
             Effect::EditAndReplay(_) | Effect::Clipboard(_) => {
                 let _ = self.terminal.send(effect);
@@ -246,10 +252,12 @@ impl EffectRunner {
         Ok(format!("http://{host}:{}", addr.port()))
     }
 
-    /// POSTs to the proxy and reads the whole answer (so the request completes); the status.
+    /// POSTs `body` to `path` with a client API's replay `headers` and reads the whole answer
+    /// (so the request completes); the status.
     async fn post(
         &self,
         path: &str,
+        headers: &[(&str, &str)],
         body: String,
         replay_of: Option<RequestId>,
         account: Option<&str>,
@@ -258,9 +266,11 @@ impl EffectRunner {
             .http
             .post(format!("{}{path}", self.base_url()?))
             .header("content-type", "application/json")
-            .header("anthropic-version", "2023-06-01")
             .header("user-agent", "anti-api-tui console")
             .body(body);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
         if let Some(api_key) = &self.core.config().server.api_key {
             request = request.header("x-api-key", api_key);
         }
@@ -283,8 +293,8 @@ impl EffectRunner {
             .context("not in the history store (yet)")
     }
 
-    /// The stored client request of `id`: its path and body.
-    pub async fn client_request(&self, id: RequestId) -> anyhow::Result<(String, String, bool)> {
+    /// The stored client request of `id`: its row and body.
+    pub async fn client_request(&self, id: RequestId) -> anyhow::Result<(Row, String)> {
         let (row, stages) = self.detail(id).await?;
         let stage = stages
             .into_iter()
@@ -293,7 +303,7 @@ impl EffectRunner {
         if stage.truncated {
             anyhow::bail!("the stored client request was cut at the capture limit");
         }
-        Ok((row.path, stage.body, row.stream))
+        Ok((row, stage.body))
     }
 
     /// Sends the stored request again (optionally another body or model) as a linked row.
@@ -304,7 +314,7 @@ impl EffectRunner {
         account: Option<&str>,
         body: Option<String>,
     ) -> anyhow::Result<String> {
-        let (path, stored, _) = self.client_request(id).await?;
+        let (row, stored) = self.client_request(id).await?;
         let mut body = body.unwrap_or(stored);
         if let Some(model) = model {
             let mut json: serde_json::Value =
@@ -312,7 +322,9 @@ impl EffectRunner {
             json["model"] = model.into();
             body = json.to_string();
         }
-        let status = self.post(&path, body, Some(id), account).await?;
+        let status = self
+            .post(&row.path, row.api.replay_headers(), body, Some(id), account)
+            .await?;
         Ok(match account {
             Some(a) => format!("replay of {} on {a} answered HTTP {status}", short(id)),
             None => format!("replay of {} answered HTTP {status}", short(id)),
@@ -330,10 +342,20 @@ impl EffectRunner {
         if stage.truncated {
             anyhow::bail!("the stored client request was cut at the capture limit");
         }
+        let api = row.api.format().with_context(|| {
+            format!(
+                "the request came in on the api `{}`, which this build does not serve",
+                row.api
+            )
+        })?;
         Ok(dry_run_text(
             &self.core,
-            row.api,
-            &stage.body,
+            api,
+            &Inbound {
+                path: &row.path,
+                query: None,
+                body: stage.body.as_bytes(),
+            },
             Utc::now().timestamp_millis(),
         ))
     }
@@ -357,12 +379,13 @@ impl EffectRunner {
     }
 
     async fn export_curl(&self, id: RequestId) -> anyhow::Result<String> {
-        let (path, body, stream) = self.client_request(id).await?;
+        let (row, body) = self.client_request(id).await?;
         let command = curl_command(
             &self.base_url()?,
-            &path,
+            &row.path,
+            row.api.replay_headers(),
             &redact(&body, &self.secrets()),
-            stream,
+            row.stream,
         );
         let file = self.export_dir()?.join(format!("{id}.curl.sh"));
         std::fs::write(&file, &command).with_context(|| format!("writing {}", file.display()))?;
@@ -554,12 +577,8 @@ pub fn quota_percent(fraction: f64) -> u8 {
 
 /// The dry run as text: the route, then the upstream body for the first target (project
 /// shown as "(project)"), or the error the proxy would answer with.
-pub fn dry_run_text(core: &Core, api: ApiFormat, body: &str, now_ms: i64) -> String {
-    let parsed = match api {
-        ApiFormat::OpenAi => openai::parse_request(body.as_bytes()),
-        ApiFormat::Anthropic => anthropic::parse_request(body.as_bytes()),
-    };
-    let req = match parsed {
+pub fn dry_run_text(core: &Core, api: ApiFormat, inbound: &Inbound<'_>, now_ms: i64) -> String {
+    let req = match api.parse_request(inbound) {
         Ok(req) => req,
         Err(e) => return format!("the client request does not parse: {}", e.message),
     };
@@ -634,7 +653,12 @@ mod tests {
     #[test]
     fn dry_run_translates_an_openai_request_without_a_project() {
         let body = r#"{"model":"gemini-3-flash","messages":[{"role":"user","content":"hi"}]}"#;
-        let text = dry_run_text(&core(), ApiFormat::OpenAi, body, 0);
+        let text = dry_run_text(
+            &core(),
+            ApiFormat::OpenAi,
+            &Inbound::body(body.as_bytes()),
+            0,
+        );
         assert!(text.starts_with("route gemini-3-flash → "), "{text}");
         assert!(text.contains("gemini-3-flash"), "{text}");
         assert!(text.contains("\"(project)\""), "{text}");
@@ -645,16 +669,26 @@ mod tests {
     fn dry_run_reads_anthropic_requests_and_reports_errors() {
         let body = r#"{"model":"claude-sonnet-4-5","max_tokens":64,
             "messages":[{"role":"user","content":"hello"}]}"#;
-        let text = dry_run_text(&core(), ApiFormat::Anthropic, body, 0);
+        let text = dry_run_text(
+            &core(),
+            ApiFormat::Anthropic,
+            &Inbound::body(body.as_bytes()),
+            0,
+        );
         assert!(text.contains("\"(project)\""), "{text}");
         assert!(text.contains("claude-sonnet-4-5"), "{text}");
-        let bad = dry_run_text(&core(), ApiFormat::Anthropic, "{}", 0);
+        let bad = dry_run_text(&core(), ApiFormat::Anthropic, &Inbound::body(b"{}"), 0);
         assert!(
             bad.starts_with("the client request does not parse"),
             "{bad}"
         );
         let unknown = r#"{"model":"no-such-model","messages":[{"role":"user","content":"x"}]}"#;
-        let text = dry_run_text(&core(), ApiFormat::OpenAi, unknown, 0);
+        let text = dry_run_text(
+            &core(),
+            ApiFormat::OpenAi,
+            &Inbound::body(unknown.as_bytes()),
+            0,
+        );
         assert!(text.starts_with("no route for"), "{text}");
     }
 }

@@ -23,7 +23,7 @@ pub fn apply(state: &mut AppState, event: ProxyEvent) -> Vec<Effect> {
             let row = Row {
                 id: meta.id,
                 at: meta.at,
-                api: meta.api,
+                api: meta.api.into(),
                 path: meta.path.clone(),
                 model: meta.model_requested.clone(),
                 model_routed: None,
