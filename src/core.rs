@@ -2,10 +2,12 @@
 //! client, signature store and event bus, and the request execution with failover across
 //! accounts and models.
 
+mod conversations;
 mod execute;
 mod quota;
 mod stream;
 
+pub use conversations::Conversation;
 pub use execute::Opened;
 pub use execute::human_duration;
 pub use quota::LatencyBook;
@@ -53,6 +55,8 @@ struct Inner {
     /// Routing flows; editable while running (the console's Routing tab).
     flows: RwLock<Vec<FlowConfig>>,
     latency: LatencyBook,
+    /// Answers the Responses API can continue (`previous_response_id`) or return by id.
+    conversations: Mutex<conversations::ConversationMemory>,
 }
 
 impl Core {
@@ -81,6 +85,7 @@ impl Core {
                 capture: OnceLock::new(),
                 commit_barrier: OnceLock::new(),
                 latency: LatencyBook::default(),
+                conversations: Mutex::default(),
             }),
         })
     }
@@ -173,6 +178,59 @@ impl Core {
     /// Replaces the flows for new requests (the caller saves `config.toml`).
     pub fn set_flows(&self, flows: Vec<FlowConfig>) {
         *self.inner.flows.write().expect("flows poisoned") = flows;
+    }
+
+    /// Keeps an answered conversation under the id its answer was given.
+    pub fn remember_conversation(&self, id: String, conversation: Conversation) {
+        self.inner
+            .conversations
+            .lock()
+            .expect("conversations poisoned")
+            .insert(id, conversation, Utc::now());
+    }
+
+    /// The conversation answered as `id`, while it is kept.
+    pub fn conversation(&self, id: &str) -> Option<Conversation> {
+        self.inner
+            .conversations
+            .lock()
+            .expect("conversations poisoned")
+            .get(id, Utc::now())
+    }
+
+    /// The thought signature the upstream gave a function call, while the store keeps it.
+    pub fn tool_signature(&self, call_id: &str) -> Option<String> {
+        let store = self
+            .inner
+            .signatures
+            .lock()
+            .expect("signature store poisoned");
+        store
+            .tool_signature(call_id, Utc::now().timestamp_millis())
+            .map(str::to_owned)
+    }
+
+    /// Signatures a client sent back on its function calls (the Gemini API carries them),
+    /// kept so the upstream request replays them as given.
+    pub fn remember_tool_signatures(&self, signatures: &[(String, String)]) {
+        if signatures.is_empty() {
+            return;
+        }
+        let now = Utc::now().timestamp_millis();
+        let mut store = self
+            .inner
+            .signatures
+            .lock()
+            .expect("signature store poisoned");
+        for (tool_id, signature) in signatures {
+            store.record(
+                crate::translate::antigravity::SignatureRecord::ToolCall {
+                    tool_id: tool_id.clone(),
+                    signature: signature.clone(),
+                },
+                now,
+            );
+        }
     }
 
     pub fn usable_accounts(&self) -> usize {

@@ -3,6 +3,7 @@
 
 mod access;
 mod chat;
+mod context;
 mod error;
 mod guard;
 mod models;
@@ -35,6 +36,8 @@ pub fn router(core: Core) -> Router {
         .unwrap_or(usize::MAX);
     client_routes(Router::new())
         .route("/v1/models", get(models::list))
+        .route("/v1beta/models", get(models::gemini_list))
+        .route("/v1/responses/{id}", get(context::stored_response))
         .route("/v1/models/{id}", get(models::one))
         .route("/models", get(models::list))
         .route("/health", get(models::health))
@@ -105,6 +108,21 @@ fn client_routes(mut router: Router<Core>) -> Router<Core> {
                         chat::count_tokens(core, api, uri, body)
                     },
                 ),
+                // `…/models/MODEL:METHOD`: the method in the path picks the handler; a GET
+                // of `…/models/MODEL` describes the model.
+                Endpoint::ModelCall => post(
+                    move |State(core): State<Core>,
+                          uri: Uri,
+                          headers: HeaderMap,
+                          body: Result<Bytes, BytesRejection>| async move {
+                        if uri.path().ends_with(":countTokens") {
+                            chat::count_tokens(core, api, uri, body).await
+                        } else {
+                            chat::chat(core, api, uri, headers, body).await
+                        }
+                    },
+                )
+                .get(models::gemini_one),
             };
             router = router.route(route.path, handler);
         }

@@ -10,6 +10,7 @@ mod bad_input {
     pub mod binary;
     pub mod common;
     pub mod hostile;
+    pub mod new_routes;
     pub mod openai;
     pub mod routes;
     pub mod runner;
@@ -70,6 +71,11 @@ async fn openai_cases_get_a_4xx_in_the_openai_format() {
 #[tokio::test]
 async fn anthropic_cases_get_a_4xx_in_the_anthropic_format() {
     run_corpus(bad_input::anthropic::cases()).await;
+}
+
+#[tokio::test]
+async fn responses_and_gemini_cases_get_a_4xx_in_their_format() {
+    run_corpus(bad_input::new_routes::cases()).await;
 }
 
 #[tokio::test]

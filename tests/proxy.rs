@@ -6,7 +6,9 @@ mod proxy {
     pub mod anthropic;
     pub mod faults;
     pub mod fixtures;
+    pub mod gemini_api;
     pub mod openai;
+    pub mod responses;
     pub mod routing;
     pub mod support;
 }

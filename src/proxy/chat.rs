@@ -7,13 +7,14 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse as _, Response};
 
+use super::context;
 use super::error::{body_error, error_response};
 use super::guard::{ACCOUNT_HEADER, ClientInfo, RequestGuard};
 use super::respond::respond;
 use crate::core::Core;
 use crate::events::Outcome;
 use crate::translate::anthropic::estimate_input_tokens;
-use crate::translate::client_api::{ApiFormat, Endpoint, Inbound};
+use crate::translate::client_api::{ApiFormat, Inbound, Parsed};
 use crate::translate::ir::{ErrorInfo, ErrorKind};
 
 /// A chat request in `api`'s wire format.
@@ -25,7 +26,8 @@ pub async fn chat(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let client = ClientInfo::from_headers(&headers);
-    let path = api.canonical_path(Endpoint::Chat);
+    let path = api.history_path(uri.path());
+    let path = path.as_str();
     let body = match read(&core, body) {
         Ok(body) => body,
         Err(error) => {
@@ -38,8 +40,11 @@ pub async fn chat(
         query: uri.query(),
         body: &body,
     };
-    let req = match api.parse_request(&inbound) {
-        Ok(req) => req,
+    let Parsed {
+        chat: mut req,
+        context,
+    } = match api.parse(&inbound) {
+        Ok(parsed) => parsed,
         Err(error) => {
             tracing::info!(
                 api = api.as_str(),
@@ -54,6 +59,9 @@ pub async fn chat(
     };
     let guard = RequestGuard::start(&core, api, path, &req.model, req.stream, &client);
     guard.record_request(body);
+    if let Err(error) = context::prepare(&core, &mut req, &context) {
+        return guard.reject(&error, Outcome::Rejected).await;
+    }
     let pinned = match client
         .account
         .as_deref()
@@ -63,7 +71,7 @@ pub async fn chat(
         Some(Ok(id)) => Some(id),
         Some(Err(error)) => return guard.reject(&error, Outcome::Rejected).await,
     };
-    respond(core, req, guard, pinned).await
+    respond(core, req, context, guard, pinned).await
 }
 
 /// A token count in `api`'s format: upstream when it can, else the local estimate. Not a request

@@ -84,3 +84,32 @@ pub async fn health(State(core): State<Core>) -> Response {
     }))
     .into_response()
 }
+
+/// `GET /v1beta/models`: the catalogue in the public Gemini API's shape (its SDKs list models
+/// this way; every family is reachable through it).
+pub async fn gemini_list(State(core): State<Core>) -> Response {
+    let catalogue = core.catalogue();
+    let models: Vec<Value> = catalogue
+        .models()
+        .iter()
+        .map(|spec| crate::translate::gemini::model_json(spec))
+        .collect();
+    axum::Json(json!({ "models": models })).into_response()
+}
+
+/// `GET /v1beta/models/{model}`: one model, found the way a request for it would resolve it.
+pub async fn gemini_one(State(core): State<Core>, Path(call): Path<String>) -> Response {
+    let name = call.strip_prefix("models/").unwrap_or(&call);
+    match core.catalogue().resolve(name) {
+        Ok(resolved) => {
+            let mut entry = crate::translate::gemini::model_json(&resolved.spec);
+            // The name asked for, so clients that compare names find theirs.
+            entry["name"] = Value::String(format!("models/{name}"));
+            axum::Json(entry).into_response()
+        }
+        Err(e) => error_response(
+            ApiFormat::Gemini,
+            &ErrorInfo::new(404, ErrorKind::NotFound, e.to_string()),
+        ),
+    }
+}

@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -13,16 +14,18 @@ use bytes::{Bytes, BytesMut};
 use futures::StreamExt as _;
 use tokio_util::sync::CancellationToken;
 
+use super::context;
 use super::guard::RequestGuard;
 use crate::core::{Core, Opened};
 use crate::events::Outcome;
 use crate::translate::anthropic::estimate_input_tokens;
-use crate::translate::client_api::{Reply, StreamEncoder};
+use crate::translate::client_api::{Context, Reply, StreamEncoder};
 use crate::translate::ir::{ChatRequest, ErrorInfo, ErrorKind, ResponseBuilder, StreamEvent};
 
 pub async fn respond(
     core: Core,
     req: ChatRequest,
+    context: Context,
     guard: RequestGuard,
     pinned: Option<String>,
 ) -> Response {
@@ -39,21 +42,25 @@ pub async fn respond(
             return guard.reject(&error, outcome).await;
         }
     };
+    let lookup = core.clone();
     let reply = Reply {
         id: api.response_id(&uuid::Uuid::new_v4().simple().to_string()),
         created: chrono::Utc::now().timestamp(),
-        show_thinking: api.shows_thinking(&req, opened.thinking),
+        show_thinking: api.shows_thinking(&req, &context, opened.thinking),
         input_estimate,
+        signatures: Some(Arc::new(move |id: &str| lookup.tool_signature(id))),
     };
     if req.stream {
-        stream_response(&core, &req, &reply, opened, guard)
+        stream_response(&core, req, context, reply, opened, guard)
     } else {
-        complete_response(&req, &reply, opened, guard).await
+        complete_response(&core, &req, &context, &reply, opened, guard).await
     }
 }
 
 async fn complete_response(
+    core: &Core,
     req: &ChatRequest,
+    context: &Context,
     reply: &Reply,
     opened: Opened,
     mut guard: RequestGuard,
@@ -74,11 +81,13 @@ async fn complete_response(
             Err(error) => return guard.reject(&error, Outcome::UpstreamError).await,
         }
     }
-    let body = guard.api().response_json(req, &builder.finish(), reply);
+    let response = builder.finish();
+    let body = guard.api().response_json(req, context, &response, reply);
     // Serialized once: the same bytes go to the client and to the history.
     let bytes = Bytes::from(
         serde_json::to_vec(&body).expect("serializing a Value into memory cannot fail"),
     );
+    context::remember(core, req, context, &reply.id, &response, bytes.clone());
     guard.complete(bytes).await
 }
 
@@ -91,6 +100,12 @@ struct Ending {
 }
 
 struct StreamState {
+    core: Core,
+    req: ChatRequest,
+    context: Context,
+    reply_id: String,
+    /// The answer so far, for formats that keep it (`conversation::keeps`).
+    kept: Option<ResponseBuilder>,
     pending: VecDeque<StreamEvent>,
     rest: crate::core::EventStream,
     encoder: StreamEncoder,
@@ -104,16 +119,22 @@ struct StreamState {
 
 fn stream_response(
     core: &Core,
-    req: &ChatRequest,
-    reply: &Reply,
+    req: ChatRequest,
+    context: Context,
+    reply: Reply,
     opened: Opened,
     mut guard: RequestGuard,
 ) -> Response {
-    let mut encoder = guard.api().stream_encoder(req, reply);
+    let mut encoder = guard.api().stream_encoder(&req, &context, &reply);
     let mut head = BytesMut::new();
     encoder.start(&mut head);
     guard.stream_piece(&head);
     let state = StreamState {
+        core: core.clone(),
+        kept: context::keeps(&context).then(ResponseBuilder::default),
+        req,
+        context,
+        reply_id: reply.id,
         pending: opened.first.into(),
         rest: opened.rest,
         encoder,
@@ -197,7 +218,15 @@ fn emit(s: &mut StreamState, event: &StreamEvent, out: &mut BytesMut) {
         guard.observe(event);
     }
     s.encoder.push(event, out);
+    if let Some(kept) = s.kept.as_mut() {
+        kept.push(event);
+    }
     if matches!(event, StreamEvent::Finish { .. }) {
+        if let Some(kept) = s.kept.take() {
+            let response = kept.finish();
+            let body = s.encoder.final_body().unwrap_or_default();
+            context::remember(&s.core, &s.req, &s.context, &s.reply_id, &response, body);
+        }
         s.done = true;
         s.ending.get_or_insert(Ending {
             outcome: Outcome::Ok,

@@ -12,6 +12,6 @@ mod wire;
 #[cfg(test)]
 mod tests;
 
-pub use request::{GeminiRequest, parse_request};
+pub use request::{GeminiContext, parse_request};
 pub use response::{AnswerMeta, CallSignatures, error_json, model_json, response_json};
 pub use stream::{Framing, StreamEncoder};

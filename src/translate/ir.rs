@@ -33,6 +33,10 @@ pub struct ChatRequest {
     /// A client-supplied conversation/user identifier (Anthropic `metadata.user_id`, OpenAI `user`),
     /// used to keep the upstream session id stable.
     pub user_id: Option<String>,
+    /// What the client parser left out or could not honour (hosted tools, hints the upstream
+    /// has no control for): shown in the request's inspector with the upstream plan's notes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -16,7 +16,7 @@ mod tests;
 
 pub use items::check_outputs;
 pub use reasoning::CarriedThinking;
-pub use request::{Echo, ResponsesRequest, parse_request};
+pub use request::{Echo, ResponsesContext, parse_request};
 pub use response::{ResponseMeta, error_json, response_json};
 pub use stream::StreamEncoder;
 pub use tools::{DeclaredTool, ToolNames};

@@ -283,6 +283,10 @@ fn sizes(api: Api, out: &mut Vec<Case>) {
                     json!([{"type": "function", "function": {"name": "t", "parameters": "@"}}])
                 }
                 Api::Anthropic => json!([{"name": "t", "input_schema": "@"}]),
+                Api::Responses => json!([{"type": "function", "name": "t", "parameters": "@"}]),
+                Api::Gemini => {
+                    json!([{"functionDeclarations": [{"name": "t", "parameters": "@"}]}])
+                }
             };
         }))
         .unwrap();
@@ -310,6 +314,7 @@ fn sizes(api: Api, out: &mut Vec<Case>) {
     let names = match api {
         Api::OpenAi => "messages[0].content[0]",
         Api::Anthropic => "recursion limit",
+        Api::Responses | Api::Gemini => unreachable!("the shared corpus runs on the chat routes"),
     };
     out.push(Case::on(api, "10k nested arrays as content", in_content).names(names));
     out.push(Case::on(api, "10k unclosed arrays", "[".repeat(DEEP).into_bytes()).names("body"));

@@ -92,6 +92,8 @@ pub fn with_tool_schema(api: Api, schema: &Value) -> Vec<u8> {
                 json!([{"type": "function", "function": {"name": "t", "parameters": schema}}])
             }
             Api::Anthropic => json!([{"name": "t", "input_schema": schema}]),
+            Api::Responses => json!([{"type": "function", "name": "t", "parameters": schema}]),
+            Api::Gemini => json!([{"functionDeclarations": [{"name": "t", "parameters": schema}]}]),
         };
     })
 }

@@ -13,30 +13,39 @@ pub fn cases() -> Vec<Case> {
             .names(names)
     };
     vec![
-        // Codex CLI, the Agents SDK, Qwen Code: the Responses API, until it is served.
+        // Served now (the Responses API); a stored response that is not there is a 404.
         not_served(
-            "responses",
-            Method::POST,
-            "/v1/responses",
-            "the OpenAI Responses API is not served",
-        ),
-        not_served(
-            "responses lists what is served",
-            Method::POST,
-            "/v1/responses",
-            "POST /v1/chat/completions (OpenAI Chat Completions), POST /v1/messages (Anthropic Messages)",
-        ),
-        not_served(
-            "a stored response",
+            "a stored response that is not kept",
             Method::GET,
             "/v1/responses/resp_0123",
-            "the OpenAI Responses API",
+            "no stored response \"resp_0123\"",
         ),
         not_served(
-            "responses input tokens",
+            "the Conversations API",
             Method::POST,
-            "/v1/responses/input_tokens",
-            "the OpenAI Responses API",
+            "/v1/conversations",
+            "the OpenAI Conversations API is not served",
+        ),
+        not_served(
+            "embeddings lists what is served",
+            Method::POST,
+            "/v1/embeddings",
+            "POST /v1/chat/completions (OpenAI Chat Completions), POST /v1/messages (Anthropic \
+             Messages), POST /v1/responses (OpenAI Responses), POST \
+             /v1beta/models/MODEL:generateContent (Gemini API)",
+        ),
+        // Gemini's namespace: Google's error shape.
+        not_served(
+            "gemini files",
+            Method::POST,
+            "/v1beta/files",
+            "the Gemini Files API is not served",
+        ),
+        not_served(
+            "a gemini method not served",
+            Method::POST,
+            "/v1beta/models/gemini-3-flash:embedContent",
+            "\"embedContent\" is not served",
         ),
         not_served(
             "embeddings",

@@ -10,6 +10,8 @@ use serde_json::{Value, json};
 pub const OA: &str = "/v1/chat/completions";
 pub const AN: &str = "/v1/messages";
 pub const CT: &str = "/v1/messages/count_tokens";
+pub const RS: &str = "/v1/responses";
+pub const GM: &str = "/v1beta/models/gemini-3-flash:generateContent";
 
 /// A generous bound: every case is answered in milliseconds; only a hang reaches it.
 pub const PER_REQUEST: Duration = Duration::from_secs(10);
@@ -19,11 +21,19 @@ pub const PER_REQUEST: Duration = Duration::from_secs(10);
 pub enum Api {
     OpenAi,
     Anthropic,
+    /// The Responses API: the OpenAI error envelope.
+    Responses,
+    /// The public Gemini API: Google's `{"error": {code, message, status}}`.
+    Gemini,
 }
 
 impl Api {
     pub fn of(path: &str) -> Self {
-        if path.contains("messages") {
+        if path.starts_with("/v1beta/") {
+            Self::Gemini
+        } else if path.starts_with("/v1/responses") {
+            Self::Responses
+        } else if path.contains("messages") {
             Self::Anthropic
         } else {
             Self::OpenAi
@@ -34,6 +44,8 @@ impl Api {
         match self {
             Self::OpenAi => OA,
             Self::Anthropic => AN,
+            Self::Responses => RS,
+            Self::Gemini => GM,
         }
     }
 
@@ -41,6 +53,8 @@ impl Api {
         match self {
             Self::OpenAi => "openai",
             Self::Anthropic => "anthropic",
+            Self::Responses => "responses",
+            Self::Gemini => "gemini",
         }
     }
 
@@ -56,6 +70,8 @@ impl Api {
                 "max_tokens": 50,
                 "messages": [{"role": "user", "content": "hi"}],
             }),
+            Self::Responses => json!({"model": "gemini-3-flash", "input": "hi"}),
+            Self::Gemini => json!({"contents": [{"role": "user", "parts": [{"text": "hi"}]}]}),
         }
     }
 
@@ -190,6 +206,29 @@ pub async fn check(http: &reqwest::Client, base: &str, case: &Case) -> Result<()
 /// Checks the route's error envelope and returns its message.
 fn error_message(api: Api, status: u16, value: &Value) -> Result<String, String> {
     let error = &value["error"];
+    if api == Api::Gemini {
+        let expected = match status {
+            401 => "UNAUTHENTICATED",
+            403 => "PERMISSION_DENIED",
+            404 => "NOT_FOUND",
+            429 => "RESOURCE_EXHAUSTED",
+            _ => "INVALID_ARGUMENT",
+        };
+        return match (
+            error["code"].as_u64(),
+            error["status"].as_str(),
+            error["message"].as_str(),
+        ) {
+            (Some(code), Some(rpc), Some(message))
+                if code == u64::from(status) && rpc == expected && !message.is_empty() =>
+            {
+                Ok(message.to_owned())
+            }
+            _ => Err(format!(
+                "not Google's error format (expected {expected}): {value}"
+            )),
+        };
+    }
     let kind = error["type"].as_str();
     let message = error["message"].as_str();
     let expected_kind = match (api, status) {
@@ -200,7 +239,8 @@ fn error_message(api: Api, status: u16, value: &Value) -> Result<String, String>
         _ => "invalid_request_error",
     };
     let envelope_ok = match api {
-        Api::OpenAi => value.get("type").is_none(),
+        Api::OpenAi | Api::Responses => value.get("type").is_none(),
+        Api::Gemini => unreachable!("checked above"),
         Api::Anthropic => value["type"] == "error",
     };
     match (envelope_ok, kind, message) {

@@ -76,6 +76,21 @@ impl Harness {
         (status, value)
     }
 
+    pub async fn get_json(&self, path: &str) -> (u16, Value) {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("authorization", "Bearer test")
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        let value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+        (status, value)
+    }
+
     /// Posts and collects the SSE body as (event name, JSON data) pairs.
     pub async fn post_sse(&self, path: &str, body: &Value) -> (u16, Vec<(Option<String>, Value)>) {
         let resp = self.post(path, body).await;

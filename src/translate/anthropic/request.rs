@@ -213,6 +213,7 @@ impl WireRequest {
                 .metadata
                 .and_then(|m| m.user_id)
                 .filter(|id| !id.is_empty()),
+            notes: Vec::new(),
         })
     }
 }

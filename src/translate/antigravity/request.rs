@@ -70,7 +70,7 @@ pub fn build_request(
     now_ms: i64,
 ) -> Result<UpstreamPlan, ErrorInfo> {
     let spec = target.spec;
-    let mut notes = Vec::new();
+    let mut notes = req.notes.clone();
     let mut enc = Encoder::new(spec.family, &spec.id, Some(signatures));
     enc.now_ms = now_ms;
     enc.images = spec.images;

@@ -12,6 +12,9 @@ pub enum Endpoint {
     Chat,
     /// A token count for a chat request, answered without generating.
     CountTokens,
+    /// A path that names the model and the method (`…/models/{model}:{method}`, the Gemini
+    /// API): the method decides between a chat (streamed or not) and a token count.
+    ModelCall,
 }
 
 /// One `POST` route a format serves.
@@ -30,12 +33,23 @@ pub struct Unserved {
 }
 
 impl ApiFormat {
-    /// The path the history records for a request on `endpoint`.
+    /// The path the history records for a request on `endpoint` (`""` when the format's
+    /// paths name the model: then the request's own path is recorded, see `history_path`).
     pub fn canonical_path(self, endpoint: Endpoint) -> &'static str {
         self.routes()
             .iter()
             .find(|r| r.endpoint == endpoint)
             .map_or("", |r| r.path)
+    }
+
+    /// The path the history records for a chat that arrived on `path`: the canonical one, or
+    /// the request's own where the path carries request fields (so a replay reaches the same
+    /// model and method).
+    pub fn history_path(self, path: &str) -> String {
+        match self.canonical_path(Endpoint::Chat) {
+            "" => path.to_owned(),
+            canonical => canonical.to_owned(),
+        }
     }
 
     /// Whose clients call `path`, so errors outside a handler (404, 405, 401, 403) come in the
@@ -49,7 +63,11 @@ impl ApiFormat {
         Self::ALL
             .into_iter()
             .flat_map(|api| {
-                let routes = api.routes().iter().map(|r| r.path);
+                // A templated route (`…/models/{*call}`) owns everything under its prefix.
+                let routes = api
+                    .routes()
+                    .iter()
+                    .map(|r| r.path.split_once("/{").map_or(r.path, |(prefix, _)| prefix));
                 let unserved = api.unserved().iter().map(|u| u.path);
                 routes.chain(unserved).map(move |p| (api, p))
             })
@@ -64,11 +82,13 @@ impl ApiFormat {
         Self::ALL
             .iter()
             .map(|api| {
-                format!(
-                    "POST {} ({})",
-                    api.canonical_path(Endpoint::Chat),
-                    api.long_name()
-                )
+                let path = match api.canonical_path(Endpoint::Chat) {
+                    "" => api.routes().first().map_or(String::new(), |r| {
+                        r.path.replace("{*call}", "MODEL:generateContent")
+                    }),
+                    path => path.to_owned(),
+                };
+                format!("POST {path} ({})", api.long_name())
             })
             .collect::<Vec<_>>()
             .join(", ")

@@ -57,8 +57,15 @@ fn paths_map_to_the_format_whose_clients_call_them() {
         // A substring is not a path segment.
         ("/v1/messagesx", ApiFormat::OpenAi),
         ("/v2/old-messages", ApiFormat::OpenAi),
-        ("/v1/responses", ApiFormat::OpenAi),
-        ("/v1/responses/resp_1", ApiFormat::OpenAi),
+        ("/v1/responses", ApiFormat::Responses),
+        ("/v1/responses/resp_1", ApiFormat::Responses),
+        ("/v1/responses/input_tokens", ApiFormat::Responses),
+        (
+            "/v1beta/models/gemini-3-flash:generateContent",
+            ApiFormat::Gemini,
+        ),
+        ("/v1beta/files", ApiFormat::Gemini),
+        ("/v1/embeddings", ApiFormat::OpenAi),
         ("/nope", ApiFormat::OpenAi),
         ("/", ApiFormat::OpenAi),
     ];
@@ -71,7 +78,13 @@ fn paths_map_to_the_format_whose_clients_call_them() {
 fn every_route_belongs_to_its_own_format_and_no_path_is_claimed_twice() {
     let mut seen = std::collections::HashSet::new();
     for api in ApiFormat::ALL {
-        assert!(!api.canonical_path(Endpoint::Chat).is_empty(), "{api}");
+        // Every format answers chats: on a fixed path, or on one naming the model.
+        assert!(
+            api.routes()
+                .iter()
+                .any(|r| matches!(r.endpoint, Endpoint::Chat | Endpoint::ModelCall)),
+            "{api}"
+        );
         for route in api.routes() {
             assert_eq!(ApiFormat::of_path(route.path), api, "{}", route.path);
             assert!(seen.insert(route.path), "{} twice", route.path);
@@ -85,8 +98,16 @@ fn every_route_belongs_to_its_own_format_and_no_path_is_claimed_twice() {
 
 #[test]
 fn not_found_names_the_unserved_api_and_what_is_served() {
-    let message = ApiFormat::not_found_message("POST", "/v1/responses");
-    assert!(message.contains("OpenAI Responses API"), "{message}");
+    let message = ApiFormat::not_found_message("POST", "/v1/embeddings");
+    assert!(message.contains("OpenAI Embeddings API"), "{message}");
+    assert!(
+        message.contains("/v1/responses (OpenAI Responses)"),
+        "{message}"
+    );
+    assert!(
+        message.contains("/v1beta/models/MODEL:generateContent (Gemini API)"),
+        "{message}"
+    );
     for api in ApiFormat::ALL {
         assert!(
             message.contains(api.canonical_path(Endpoint::Chat)),
@@ -97,7 +118,7 @@ fn not_found_names_the_unserved_api_and_what_is_served() {
     assert!(message.starts_with("no route for GET /nope"), "{message}");
     assert!(message.contains("/v1/messages"), "{message}");
     // A path that merely starts like an unserved one is an ordinary unknown route.
-    let message = ApiFormat::not_found_message("POST", "/v1/responsesx");
+    let message = ApiFormat::not_found_message("POST", "/v1/embeddingsx");
     assert!(message.starts_with("no route for"), "{message}");
 }
 
@@ -121,10 +142,10 @@ fn thinking_is_shown_by_each_format_policy() {
         thinking: Thinking::Adaptive,
         ..ChatRequest::default()
     };
-    assert!(!ApiFormat::Anthropic.shows_thinking(&off, true));
-    assert!(ApiFormat::Anthropic.shows_thinking(&on, false));
-    assert!(ApiFormat::OpenAi.shows_thinking(&off, true));
-    assert!(!ApiFormat::OpenAi.shows_thinking(&on, false));
+    assert!(!ApiFormat::Anthropic.shows_thinking(&off, &Context::Plain, true));
+    assert!(ApiFormat::Anthropic.shows_thinking(&on, &Context::Plain, false));
+    assert!(ApiFormat::OpenAi.shows_thinking(&off, &Context::Plain, true));
+    assert!(!ApiFormat::OpenAi.shows_thinking(&on, &Context::Plain, false));
 }
 
 #[test]
@@ -155,20 +176,21 @@ fn encoders_and_bodies_are_the_format_own() {
         created: 7,
         show_thinking: false,
         input_estimate: 11,
+        signatures: None,
     };
     let response = ChatResponse {
         content: vec![Block::Text { text: "hi".into() }],
         stop_reason: StopReason::EndTurn,
         usage: Usage::default(),
     };
-    let body = ApiFormat::OpenAi.response_json(&req, &response, &reply);
+    let body = ApiFormat::OpenAi.response_json(&req, &Context::Plain, &response, &reply);
     assert_eq!(body["object"], "chat.completion");
     assert_eq!(body["created"], 7);
-    let body = ApiFormat::Anthropic.response_json(&req, &response, &reply);
+    let body = ApiFormat::Anthropic.response_json(&req, &Context::Plain, &response, &reply);
     assert_eq!(body["type"], "message");
 
     let mut out = BytesMut::new();
-    let mut encoder = ApiFormat::Anthropic.stream_encoder(&req, &reply);
+    let mut encoder = ApiFormat::Anthropic.stream_encoder(&req, &Context::Plain, &reply);
     encoder.start(&mut out);
     let head = String::from_utf8_lossy(&out).into_owned();
     assert!(
@@ -179,7 +201,7 @@ fn encoders_and_bodies_are_the_format_own() {
     out.clear();
     assert!(encoder.keep_alive(&mut out) && !out.is_empty());
 
-    let mut encoder = ApiFormat::OpenAi.stream_encoder(&req, &reply);
+    let mut encoder = ApiFormat::OpenAi.stream_encoder(&req, &Context::Plain, &reply);
     out.clear();
     assert!(!encoder.has_keep_alive() && !encoder.keep_alive(&mut out) && out.is_empty());
     encoder.start(&mut out);

@@ -20,20 +20,22 @@ use crate::translate::wire_checks::check_base64;
 /// The API's own limit on stop sequences.
 const MAX_STOP_SEQUENCES: usize = 5;
 
-/// A parsed `:generateContent` / `:streamGenerateContent` / `:countTokens` request.
-#[derive(Debug, Clone, PartialEq)]
-pub struct GeminiRequest {
-    pub chat: ChatRequest,
+/// What a `:generateContent` / `:streamGenerateContent` / `:countTokens` request says beyond its
+/// IR [`ChatRequest`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GeminiContext {
     /// `thinkingConfig.includeThoughts`: thought parts are sent to the client.
     pub show_thoughts: bool,
     /// `(call id, thoughtSignature)` of each function call the client replayed with one.
     pub tool_signatures: Vec<(String, String)>,
-    /// What was left out, for the request's inspector.
-    pub notes: Vec<String>,
 }
 
 /// Parses a request body for `model` (from the path); `stream` is the method's.
-pub fn parse_request(model: &str, body: &[u8], stream: bool) -> Result<GeminiRequest, ErrorInfo> {
+pub fn parse_request(
+    model: &str,
+    body: &[u8],
+    stream: bool,
+) -> Result<(ChatRequest, GeminiContext), ErrorInfo> {
     let mut raw: RawRequest = decode(body)?;
     if let Some(inner) = raw.generate_content_request.take() {
         raw = *inner;
@@ -63,8 +65,12 @@ pub fn parse_request(model: &str, body: &[u8], stream: bool) -> Result<GeminiReq
     let tools = tools(raw.tools, &mut notes)?;
     let tool_choice = tool_choice(raw.tool_config, &tools)?;
     let config = generation(raw.generation_config)?;
-    Ok(GeminiRequest {
-        chat: ChatRequest {
+    let context = GeminiContext {
+        show_thoughts: config.show_thoughts,
+        tool_signatures: conv.signatures,
+    };
+    Ok((
+        ChatRequest {
             model: model.to_owned(),
             system,
             messages: conv.messages,
@@ -80,11 +86,10 @@ pub fn parse_request(model: &str, body: &[u8], stream: bool) -> Result<GeminiReq
             stream,
             include_usage: true,
             user_id: None,
+            notes,
         },
-        show_thoughts: config.show_thoughts,
-        tool_signatures: conv.signatures,
-        notes,
-    })
+        context,
+    ))
 }
 
 #[derive(Default)]

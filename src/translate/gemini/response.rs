@@ -7,11 +7,11 @@ use crate::catalogue::ModelSpec;
 use crate::translate::ir::{Block, ChatResponse, ErrorInfo, ErrorKind, StopReason, Usage};
 
 /// What every body of one answer shares.
-#[derive(Debug, Clone, Copy)]
-pub struct AnswerMeta<'a> {
+#[derive(Debug, Clone)]
+pub struct AnswerMeta {
     /// The model name as the client sent it (`modelVersion`).
-    pub model: &'a str,
-    pub response_id: &'a str,
+    pub model: String,
+    pub response_id: String,
     pub show_thoughts: bool,
 }
 
@@ -29,7 +29,7 @@ impl<F: Fn(&str) -> Option<String>> CallSignatures for F {
 /// The non-streaming body.
 pub fn response_json(
     resp: &ChatResponse,
-    meta: &AnswerMeta<'_>,
+    meta: &AnswerMeta,
     signatures: &impl CallSignatures,
 ) -> Value {
     let mut parts = Vec::new();
@@ -53,7 +53,7 @@ pub fn response_json(
 
 /// One body: the candidate's parts, and on the last one the finish reason and usage.
 pub fn chunk_json(
-    meta: &AnswerMeta<'_>,
+    meta: &AnswerMeta,
     parts: Vec<Value>,
     end: Option<(StopReason, &Usage)>,
 ) -> Value {

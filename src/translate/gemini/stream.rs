@@ -20,15 +20,15 @@ pub enum Framing {
 
 /// Turns one answer's [`StreamEvent`]s into Gemini stream bytes.
 #[derive(Debug)]
-pub struct StreamEncoder<'a> {
-    meta: AnswerMeta<'a>,
+pub struct StreamEncoder {
+    meta: AnswerMeta,
     framing: Framing,
     chunks: usize,
     finished: bool,
 }
 
-impl<'a> StreamEncoder<'a> {
-    pub fn new(meta: AnswerMeta<'a>, framing: Framing) -> Self {
+impl StreamEncoder {
+    pub fn new(meta: AnswerMeta, framing: Framing) -> Self {
         Self {
             meta,
             framing,

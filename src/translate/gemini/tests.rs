@@ -6,11 +6,11 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::translate::ir::{
-    Block, ChatResponse, Effort, ErrorInfo, ErrorKind, Role, StopReason, StreamEvent, Thinking,
-    ToolChoice, ToolResultContent, Usage,
+    Block, ChatRequest, ChatResponse, Effort, ErrorInfo, ErrorKind, Role, StopReason, StreamEvent,
+    Thinking, ToolChoice, ToolResultContent, Usage,
 };
 
-fn parse(body: &Value) -> Result<GeminiRequest, ErrorInfo> {
+fn parse(body: &Value) -> Result<(ChatRequest, GeminiContext), ErrorInfo> {
     parse_request("gemini-3.8-flash", body.to_string().as_bytes(), true)
 }
 
@@ -45,8 +45,7 @@ fn cli_body() -> Value {
 
 #[test]
 fn gemini_cli_request_becomes_ir() {
-    let r = parse(&cli_body()).unwrap();
-    let c = &r.chat;
+    let (c, r) = parse(&cli_body()).unwrap();
     assert_eq!(c.model, "gemini-3.8-flash");
     assert_eq!(c.system, vec!["You are Gemini CLI.".to_owned()]);
     assert_eq!(c.messages.len(), 3);
@@ -81,14 +80,14 @@ fn gemini_cli_request_becomes_ir() {
 
 #[test]
 fn call_ids_are_stable_for_the_same_history() {
-    let a = parse(&cli_body()).unwrap();
-    let b = parse(&cli_body()).unwrap();
+    let (_, a) = parse(&cli_body()).unwrap();
+    let (_, b) = parse(&cli_body()).unwrap();
     assert_eq!(a.tool_signatures, b.tool_signatures);
 }
 
 #[test]
 fn an_empty_signed_thought_closes_the_thinking_before_it() {
-    let r = parse(&json!({"contents": [
+    let (chat, _) = parse(&json!({"contents": [
         {"role": "user", "parts": [{"text": "hi"}]},
         {"role": "model", "parts": [{"text": "hmm", "thought": true},
                                      {"text": "", "thought": true, "thoughtSignature": "claude-sig"},
@@ -96,7 +95,7 @@ fn an_empty_signed_thought_closes_the_thinking_before_it() {
         {"role": "user", "parts": [{"text": "again"}]}]}))
     .unwrap();
     assert_eq!(
-        r.chat.messages[1].content,
+        chat.messages[1].content,
         vec![
             Block::Thinking {
                 text: "hmm".into(),
@@ -117,17 +116,17 @@ fn tool_config_modes() {
         parse(&body)
     };
     assert_eq!(
-        with(json!({"mode": "NONE"})).unwrap().chat.tool_choice,
+        with(json!({"mode": "NONE"})).unwrap().0.tool_choice,
         ToolChoice::None
     );
     assert_eq!(
-        with(json!({"mode": "ANY"})).unwrap().chat.tool_choice,
+        with(json!({"mode": "ANY"})).unwrap().0.tool_choice,
         ToolChoice::Required
     );
     assert_eq!(
         with(json!({"mode": "ANY", "allowedFunctionNames": ["read_file"]}))
             .unwrap()
-            .chat
+            .0
             .tool_choice,
         ToolChoice::Tool {
             name: "read_file".into()
@@ -192,7 +191,7 @@ fn what_cannot_be_served_is_a_400_naming_the_field() {
 
 #[test]
 fn count_tokens_bodies_may_wrap_the_request() {
-    let r = parse_request(
+    let (chat, _) = parse_request(
         "gemini-3-flash",
         json!({"generateContentRequest": {"contents": [{"parts": [{"text": "count me"}]}]}})
             .to_string()
@@ -200,13 +199,13 @@ fn count_tokens_bodies_may_wrap_the_request() {
         false,
     )
     .unwrap();
-    assert_eq!(r.chat.messages[0].role, Role::User);
+    assert_eq!(chat.messages[0].role, Role::User);
 }
 
-fn meta(show: bool) -> AnswerMeta<'static> {
+fn meta(show: bool) -> AnswerMeta {
     AnswerMeta {
-        model: "gemini-3.8-flash",
-        response_id: "resp-1",
+        model: "gemini-3.8-flash".into(),
+        response_id: "resp-1".into(),
         show_thoughts: show,
     }
 }

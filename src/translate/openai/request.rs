@@ -90,6 +90,7 @@ pub fn parse_request(body: &[u8]) -> Result<ChatRequest, ErrorInfo> {
             .unwrap_or(false),
         // `prompt_cache_key` is OpenAI's newer, dedicated knob for the same stability.
         user_id: raw.user.or(raw.prompt_cache_key).filter(|u| !u.is_empty()),
+        notes: Vec::new(),
     })
 }
 

@@ -23,11 +23,10 @@ const HOSTED_INCLUDES: &[&str] = &[
     "message.input_image.image_url",
 ];
 
-/// A parsed `/v1/responses` request.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ResponsesRequest {
-    /// The conversation in IR form (without the stored one `previous_response_id` names).
-    pub chat: ChatRequest,
+/// What a `/v1/responses` request says beyond its IR [`ChatRequest`] (whose conversation lacks
+/// the stored one `previous_response_id` names until the engine puts it in front).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ResponsesContext {
     pub previous_response_id: Option<String>,
     /// Keep the response for `previous_response_id` and `GET /v1/responses/{id}` (default true).
     pub store: bool,
@@ -38,8 +37,6 @@ pub struct ResponsesRequest {
     /// At most this many tool calls are answered (`parallel_tool_calls: false` is 1).
     pub max_tool_calls: Option<usize>,
     pub tool_names: ToolNames,
-    /// What was left out or cannot be honoured upstream, for the request's inspector.
-    pub notes: Vec<String>,
     pub echo: Echo,
 }
 
@@ -63,7 +60,7 @@ pub struct Echo {
 }
 
 /// Parses and validates a `/v1/responses` request body.
-pub fn parse_request(body: &[u8]) -> Result<ResponsesRequest, ErrorInfo> {
+pub fn parse_request(body: &[u8]) -> Result<(ChatRequest, ResponsesContext), ErrorInfo> {
     let raw: RawRequest = decode(body)?;
     refuse_unserved(&raw)?;
     let model = raw
@@ -175,18 +172,18 @@ pub fn parse_request(body: &[u8]) -> Result<ResponsesRequest, ErrorInfo> {
             .or(raw.safety_identifier)
             .or(raw.user)
             .filter(|u| !u.is_empty()),
+        notes,
     };
-    Ok(ResponsesRequest {
-        chat,
+    let context = ResponsesContext {
         previous_response_id: raw.previous_response_id.filter(|p| !p.is_empty()),
         store: raw.store.unwrap_or(true),
         show_summary,
         encrypted_reasoning,
         max_tool_calls,
         tool_names: tools.names,
-        notes,
         echo,
-    })
+    };
+    Ok((chat, context))
 }
 
 /// Features of the API that need OpenAI's servers: a 400 naming them, never a silent accept.

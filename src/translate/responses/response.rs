@@ -5,24 +5,26 @@
 use serde_json::{Map, Value, json};
 
 use super::reasoning::{self, CarriedThinking};
-use super::request::ResponsesRequest;
+use std::sync::Arc;
+
+use super::request::ResponsesContext;
 use crate::translate::ir::{Block, ChatResponse, ErrorInfo, ErrorKind, StopReason, Usage};
 
 /// What every response object of one request shares.
-#[derive(Debug, Clone, Copy)]
-pub struct ResponseMeta<'a> {
+#[derive(Debug, Clone)]
+pub struct ResponseMeta {
     /// `resp_…`
-    pub id: &'a str,
+    pub id: String,
     /// The model name as the client sent it.
-    pub model: &'a str,
+    pub model: String,
     pub created_at: i64,
-    pub request: &'a ResponsesRequest,
+    pub request: Arc<ResponsesContext>,
 }
 
-impl ResponseMeta<'_> {
+impl ResponseMeta {
     /// Item ids derived from the response id, so a response's items are stable and unique.
     pub fn item_id(&self, prefix: &str, n: usize) -> String {
-        let base = self.id.strip_prefix("resp_").unwrap_or(self.id);
+        let base = self.id.strip_prefix("resp_").unwrap_or(&self.id);
         format!("{prefix}_{base}_{n}")
     }
 }
@@ -56,7 +58,7 @@ impl Status {
 }
 
 /// The non-streaming body: the complete response object.
-pub fn response_json(resp: &ChatResponse, meta: &ResponseMeta<'_>) -> Value {
+pub fn response_json(resp: &ChatResponse, meta: &ResponseMeta) -> Value {
     let mut output = Vec::new();
     let mut text = String::new();
     let mut calls = 0;
@@ -73,7 +75,7 @@ pub fn response_json(resp: &ChatResponse, meta: &ResponseMeta<'_>) -> Value {
             Block::Thinking { text: t, signature } => {
                 flush_text(&mut text, &mut output);
                 let id = meta.item_id("rs", output.len());
-                output.push(reasoning_item(&id, t, signature.as_deref(), meta.request));
+                output.push(reasoning_item(&id, t, signature.as_deref(), &meta.request));
             }
             Block::ToolUse { id, name, input } => {
                 flush_text(&mut text, &mut output);
@@ -88,7 +90,7 @@ pub fn response_json(resp: &ChatResponse, meta: &ResponseMeta<'_>) -> Value {
                     name,
                     input,
                     "completed",
-                    meta.request,
+                    &meta.request,
                 ));
             }
             // Redacted thinking has no readable form and no carrier here; nothing else occurs.
@@ -107,7 +109,7 @@ pub fn response_json(resp: &ChatResponse, meta: &ResponseMeta<'_>) -> Value {
 
 /// The response object in any state.
 pub fn response_object(
-    meta: &ResponseMeta<'_>,
+    meta: &ResponseMeta,
     status: Status,
     output: Vec<Value>,
     usage: Option<&Usage>,
@@ -180,7 +182,7 @@ pub fn reasoning_item(
     id: &str,
     text: &str,
     signature: Option<&str>,
-    request: &ResponsesRequest,
+    request: &ResponsesContext,
 ) -> Value {
     let mut item = Map::new();
     item.insert("id".into(), id.into());
@@ -211,7 +213,7 @@ pub fn call_item(
     flat_name: &str,
     input: &Value,
     status: &str,
-    request: &ResponsesRequest,
+    request: &ResponsesContext,
 ) -> Value {
     let declared = request.tool_names.by_flat(flat_name);
     let name = declared.map_or(flat_name, |d| d.name.as_str());

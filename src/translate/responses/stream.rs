@@ -15,8 +15,8 @@ use crate::translate::ir::{ErrorInfo, StreamEvent};
 
 /// Turns one answer's [`StreamEvent`]s into Responses API SSE bytes.
 #[derive(Debug)]
-pub struct StreamEncoder<'a> {
-    meta: ResponseMeta<'a>,
+pub struct StreamEncoder {
+    meta: ResponseMeta,
     sequence: u64,
     started: bool,
     finished: bool,
@@ -24,6 +24,8 @@ pub struct StreamEncoder<'a> {
     done: Vec<Value>,
     open: Open,
     calls: usize,
+    /// The response object the last event carried.
+    last: Option<Value>,
 }
 
 /// The output item being streamed, if any.
@@ -34,8 +36,8 @@ enum Open {
     Message { id: String, text: String },
 }
 
-impl<'a> StreamEncoder<'a> {
-    pub fn new(meta: ResponseMeta<'a>) -> Self {
+impl StreamEncoder {
+    pub fn new(meta: ResponseMeta) -> Self {
         Self {
             meta,
             sequence: 0,
@@ -44,6 +46,7 @@ impl<'a> StreamEncoder<'a> {
             done: Vec::new(),
             open: Open::None,
             calls: 0,
+            last: None,
         }
     }
 
@@ -89,7 +92,8 @@ impl<'a> StreamEncoder<'a> {
                     Status::Incomplete(_) => "response.incomplete",
                     _ => "response.completed",
                 };
-                self.event(name, json!({"response": snapshot}), out);
+                self.event(name, json!({"response": &snapshot}), out);
+                self.last = Some(snapshot);
                 self.finished = true;
             }
             // Interim usage is only reported at the end; empty deltas carry nothing.
@@ -121,6 +125,11 @@ impl<'a> StreamEncoder<'a> {
 
     pub fn is_finished(&self) -> bool {
         self.finished
+    }
+
+    /// The complete response object, once the stream has finished it.
+    pub fn final_response(&self) -> Option<&Value> {
+        self.last.as_ref()
     }
 
     fn output_index(&self) -> usize {
@@ -191,7 +200,7 @@ impl<'a> StreamEncoder<'a> {
                 out,
             );
         }
-        let item = reasoning_item(&id, &text, signature, self.meta.request);
+        let item = reasoning_item(&id, &text, signature, &self.meta.request);
         self.item_done(item, out);
     }
 
@@ -264,8 +273,7 @@ impl<'a> StreamEncoder<'a> {
         self.calls += 1;
         let index = self.output_index();
         let id = self.meta.item_id("fc", index);
-        let request = self.meta.request;
-        let done = call_item(&id, call_id, name, input, "completed", request);
+        let done = call_item(&id, call_id, name, input, "completed", &self.meta.request);
         let mut added = done.clone();
         added["status"] = "in_progress".into();
         let custom = done["type"] == "custom_tool_call";

@@ -6,11 +6,11 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::translate::ir::{
-    Block, ChatResponse, ErrorInfo, ErrorKind, Role, StopReason, StreamEvent, Thinking, ToolChoice,
-    ToolResultContent, Usage,
+    Block, ChatRequest, ChatResponse, ErrorInfo, ErrorKind, Role, StopReason, StreamEvent,
+    Thinking, ToolChoice, ToolResultContent, Usage,
 };
 
-fn parse(body: &Value) -> Result<ResponsesRequest, ErrorInfo> {
+fn parse(body: &Value) -> Result<(ChatRequest, ResponsesContext), ErrorInfo> {
     parse_request(body.to_string().as_bytes())
 }
 
@@ -49,43 +49,43 @@ fn codex_body() -> Value {
 
 #[test]
 fn codex_request_becomes_ir() {
-    let r = parse(&codex_body()).unwrap();
-    assert_eq!(r.chat.model, "claude-sonnet-4-6");
+    let (chat, r) = parse(&codex_body()).unwrap();
+    assert_eq!(chat.model, "claude-sonnet-4-6");
     assert_eq!(
-        r.chat.system,
+        chat.system,
         vec![
             "You are Codex.".to_owned(),
             "You are a coding agent running in the Codex CLI".to_owned()
         ]
     );
-    assert_eq!(r.chat.messages.len(), 1);
-    assert_eq!(r.chat.messages[0].role, Role::User);
-    let names: Vec<&str> = r.chat.tools.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(chat.messages.len(), 1);
+    assert_eq!(chat.messages[0].role, Role::User);
+    let names: Vec<&str> = chat.tools.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(names, ["exec_command", "multi_agent_v1__spawn"]);
-    assert_eq!(r.notes.len(), 1, "{:?}", r.notes);
-    assert!(r.notes[0].contains("web_search"), "{:?}", r.notes);
-    assert!(r.chat.stream && r.show_summary && r.encrypted_reasoning && !r.store);
-    assert_eq!(r.chat.user_id.as_deref(), Some("conv-123"));
-    assert_eq!(r.chat.tool_choice, ToolChoice::Auto);
+    assert_eq!(chat.notes.len(), 1, "{:?}", chat.notes);
+    assert!(chat.notes[0].contains("web_search"), "{:?}", chat.notes);
+    assert!(chat.stream && r.show_summary && r.encrypted_reasoning && !r.store);
+    assert_eq!(chat.user_id.as_deref(), Some("conv-123"));
+    assert_eq!(chat.tool_choice, ToolChoice::Auto);
 }
 
 #[test]
 fn easy_string_input_and_agents_sdk_shape() {
-    let r = parse(&json!({"model": "m", "input": "Hello!"})).unwrap();
+    let (chat, r) = parse(&json!({"model": "m", "input": "Hello!"})).unwrap();
     assert_eq!(
-        r.chat.messages[0].content,
+        chat.messages[0].content,
         vec![Block::Text {
             text: "Hello!".into()
         }]
     );
     assert!(r.store, "store defaults to true");
-    let r = parse(
+    let (chat, _) = parse(
         &json!({"model": "m", "input": [{"content": "Hello!", "role": "user"}],
                           "instructions": "Be brief", "tools": [], "include": []}),
     )
     .unwrap();
-    assert_eq!(r.chat.system, vec!["Be brief".to_owned()]);
-    assert_eq!(r.chat.messages.len(), 1);
+    assert_eq!(chat.system, vec!["Be brief".to_owned()]);
+    assert_eq!(chat.messages.len(), 1);
 }
 
 #[test]
@@ -106,8 +106,8 @@ fn a_tool_round_trip_with_carried_reasoning() {
             {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "thanks"}]}
         ]
     });
-    let r = parse(&body).unwrap();
-    let m = &r.chat.messages;
+    let (chat, _) = parse(&body).unwrap();
+    let m = &chat.messages;
     assert_eq!(m.len(), 3, "{m:#?}");
     assert_eq!(m[1].role, Role::Assistant);
     assert_eq!(
@@ -140,18 +140,19 @@ fn a_tool_round_trip_with_carried_reasoning() {
 
 #[test]
 fn an_output_without_its_call_is_refused_once_the_conversation_is_known() {
-    let r = parse(&json!({"model": "m", "input": [
+    let (chat, _) = parse(&json!({"model": "m", "input": [
         {"type": "function_call_output", "call_id": "call_9", "output": "x"}]}))
     .unwrap();
-    let e = check_outputs(&r.chat.messages).unwrap_err();
+    let e = check_outputs(&chat.messages).unwrap_err();
     assert!(e.message.contains("call_9"), "{}", e.message);
 }
 
 #[test]
 fn effort_and_reasoning_levels() {
-    let r = parse(&json!({"model": "m", "input": "x", "reasoning": {"effort": "xhigh"}})).unwrap();
-    assert_eq!(r.chat.thinking, Thinking::Adaptive);
-    assert!(r.chat.effort.is_some());
+    let (chat, _) =
+        parse(&json!({"model": "m", "input": "x", "reasoning": {"effort": "xhigh"}})).unwrap();
+    assert_eq!(chat.thinking, Thinking::Adaptive);
+    assert!(chat.effort.is_some());
     assert!(
         err(&json!({"model": "m", "input": "x", "reasoning": {"summary": "long"}}))
             .starts_with("reasoning.summary:")
@@ -233,16 +234,16 @@ fn what_cannot_be_served_is_a_400_naming_the_field() {
     }
 }
 
-fn request(body: &Value) -> ResponsesRequest {
-    parse(body).unwrap()
+fn request(body: &Value) -> ResponsesContext {
+    parse(body).unwrap().1
 }
 
-fn meta(request: &ResponsesRequest) -> ResponseMeta<'_> {
+fn meta(request: &ResponsesContext) -> ResponseMeta {
     ResponseMeta {
-        id: "resp_abc",
-        model: "claude-sonnet-4-6",
+        id: "resp_abc".into(),
+        model: "claude-sonnet-4-6".into(),
         created_at: 1_700_000_000,
-        request,
+        request: std::sync::Arc::new(request.clone()),
     }
 }
 
@@ -480,9 +481,10 @@ fn parallel_tool_calls_false_answers_one_call() {
 
 #[test]
 fn custom_tools_take_free_form_input() {
-    let req = request(&json!({"model": "m", "input": "x",
-        "tools": [{"type": "custom", "name": "apply_patch", "description": "Patch files"}]}));
-    assert_eq!(req.chat.tools[0].parameters["required"], json!(["input"]));
+    let (chat, req) = parse(&json!({"model": "m", "input": "x",
+        "tools": [{"type": "custom", "name": "apply_patch", "description": "Patch files"}]}))
+    .unwrap();
+    assert_eq!(chat.tools[0].parameters["required"], json!(["input"]));
     let resp = ChatResponse {
         content: vec![Block::ToolUse {
             id: "c1".into(),
@@ -496,12 +498,12 @@ fn custom_tools_take_free_form_input() {
     assert_eq!(body["output"][0]["type"], "custom_tool_call");
     assert_eq!(body["output"][0]["input"], "*** Begin Patch");
     // And it comes back as a call the IR knows.
-    let again = parse(&json!({"model": "m", "input": [
+    let (again, _) = parse(&json!({"model": "m", "input": [
         {"type": "custom_tool_call", "call_id": "c1", "name": "apply_patch", "input": "*** Begin Patch"},
         {"type": "custom_tool_call_output", "call_id": "c1", "output": "done"}]}))
     .unwrap();
     assert_eq!(
-        again.chat.messages[0].content[0],
+        again.messages[0].content[0],
         Block::ToolUse {
             id: "c1".into(),
             name: "apply_patch".into(),

@@ -131,5 +131,6 @@ pub(super) fn expected(r: &Request) -> ChatRequest {
         stream: r.stream.unwrap_or(false),
         include_usage: false,
         user_id: r.user_id.clone().filter(|u| !u.is_empty()),
+        notes: Vec::new(),
     }
 }

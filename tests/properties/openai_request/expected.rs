@@ -160,5 +160,6 @@ pub(super) fn expected(r: &Request) -> ChatRequest {
         stream: r.stream.unwrap_or(false),
         include_usage: r.include_usage.unwrap_or(false),
         user_id: r.user.clone().filter(|u| !u.is_empty()),
+        notes: Vec::new(),
     }
 }
