@@ -299,6 +299,14 @@ impl Core {
                         None => return Attempt::Stop(failure.client_error(&spec.id)),
                     }
                 }
+                // The model may have left the live list since it was last read.
+                FailureKind::NotFound if !retargeted => {
+                    retargeted = true;
+                    match self.successor_after_not_found(spec, account).await {
+                        Some(successor) => current = successor,
+                        None => return Attempt::Stop(failure.client_error(&spec.id)),
+                    }
+                }
                 FailureKind::BadRequest
                 | FailureKind::NotFound
                 | FailureKind::Forbidden

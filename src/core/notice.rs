@@ -1,6 +1,7 @@
-//! What a request does when the upstream answers with a notice instead of an answer: a retired
-//! model is replaced by its successor (learnt, so later requests go there at once); a refused
-//! client version ends as a 503 that says which setting to change.
+//! What a request does when the upstream says a model or the client version is no longer
+//! served: a retired model (an in-band notice, or a 404 the live list explains) is replaced by
+//! its successor, learnt so later requests go there at once; a refused client version ends as
+//! a 503 that says which setting to change.
 
 use std::sync::Arc;
 
@@ -48,6 +49,29 @@ impl Core {
         // The live list may say more (its `deprecatedModelIds`).
         self.refresh_quota_soon(account);
         Some(successor)
+    }
+
+    /// After a 404 for `model`: reads the account's live list again and answers the model it
+    /// now resolves to, when that is another one (the list deprecates or no longer carries
+    /// it). `None` keeps the 404: the model may just not be on this account's tier.
+    pub(super) async fn successor_after_not_found(
+        &self,
+        model: &ModelSpec,
+        account: &str,
+    ) -> Option<Arc<ModelSpec>> {
+        if let Err(e) = self.refresh_quota(account).await {
+            tracing::debug!(account, "reading the live list after a 404 failed: {e:#}");
+            return None;
+        }
+        let resolved = self.catalogue().resolve(&model.id).ok()?;
+        (resolved.spec.upstream != model.upstream).then(|| {
+            tracing::info!(
+                model = model.id,
+                successor = resolved.spec.id,
+                "the upstream no longer serves the model; using its successor"
+            );
+            resolved.spec
+        })
     }
 
     /// The client's error for a version refusal every endpoint gave: what was sent, what to set.

@@ -317,3 +317,29 @@ async fn the_configured_version_wins_and_nothing_is_fetched() {
         seen.user_agents
     );
 }
+
+#[tokio::test]
+async fn a_404_for_a_model_the_list_has_since_dropped_goes_to_the_successor() {
+    for (successor, expected) in [
+        (Some("gemini-3-flash-agent"), "gemini-3-flash-agent"),
+        (None, "gemini-3-flash"),
+    ] {
+        let h = Harness::start(&["alice"]).await;
+        // Retired after the proxy last read the list: the first call meets the 404.
+        h.sim.retire("gemini-3.1-flash-lite", successor, None);
+        let (status, text) = ask(&h, WAYS[3], "gemini-3.1-flash-lite", "hi").await;
+        assert_eq!(status, 200, "{successor:?}: {text}");
+        assert_eq!(last_model(&h), expected);
+        assert_eq!(
+            h.sim.stats().generate_calls,
+            2,
+            "the 404, then the successor"
+        );
+    }
+    // A 404 the list does not explain stays a 404 (the model may not be on the tier).
+    let h = Harness::start(&["alice"]).await;
+    h.sim.retire("gemini-3.1-flash-lite", None, None);
+    h.sim.retire("gemini-3-flash", None, None);
+    let (status, message) = ask(&h, WAYS[0], "gemini-3.1-flash-lite", "hi").await;
+    assert_eq!(status, 404, "{message}");
+}
