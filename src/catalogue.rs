@@ -171,6 +171,16 @@ impl Catalogue {
         &self.models
     }
 
+    /// The models a client can be served as themselves: not retired by the upstream (no
+    /// forward on their id or upstream id) and carried by some live list (or no list yet).
+    pub fn served(&self) -> impl Iterator<Item = &Arc<ModelSpec>> {
+        self.models.iter().filter(|m| {
+            !self.forwards.contains_key(&m.id)
+                && !self.forwards.contains_key(&m.upstream)
+                && self.is_live(&m.upstream)
+        })
+    }
+
     pub fn get(&self, id: &str) -> Option<&Arc<ModelSpec>> {
         self.models.iter().find(|m| m.id == id)
     }

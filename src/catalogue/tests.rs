@@ -159,6 +159,10 @@ fn upstream_forwards_override_builtin_ids() {
         c.resolve("claude-sonnet-4-5").unwrap().spec.id,
         "claude-opus-4-6-thinking"
     );
+    assert!(
+        c.served().all(|m| m.upstream != "claude-sonnet-4-6"),
+        "a retired model is not offered to clients"
+    );
     // An upstream forward also wins over a shipped alias.
     c.forward("gemini-3-pro-high".into(), "gemini-3-flash".into());
     assert_eq!(
@@ -211,6 +215,8 @@ fn models_no_live_list_carries_go_to_the_family_default() {
         c.resolve("gemini-3.7-flash-high").unwrap().spec.id,
         "gemini-3.7-flash-high"
     );
+    let served: Vec<&str> = c.served().map(|m| m.id.as_str()).collect();
+    assert!(served.contains(&"gemini-3-flash") && !served.contains(&"gemini-3.1-pro-low"));
     // With nothing better listed, the model is still tried (the lists may lag).
     assert_eq!(
         c.resolve("claude-sonnet-4-6").unwrap().spec.id,

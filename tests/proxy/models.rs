@@ -118,6 +118,25 @@ async fn deprecated_ids_in_the_live_list_override_builtin_ids() {
         assert_eq!(status, 200, "{way:?}: {text}");
         assert_eq!(last_model(&h), "gemini-3-flash");
     }
+    // `/v1/models` no longer offers it.
+    let listed: Value = h
+        .http
+        .get(format!("{}/v1/models", h.base))
+        .header("authorization", "Bearer test")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = listed["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["id"].as_str())
+        .collect();
+    assert!(ids.contains(&"gemini-3-flash"), "{ids:?}");
+    assert!(!ids.contains(&"gemini-3.1-flash-lite"), "{ids:?}");
 }
 
 #[tokio::test]
