@@ -148,13 +148,22 @@ pub fn effective(user: Option<ClientVersion>, discovered: Option<ClientVersion>)
     user.unwrap_or_else(|| discovered.map_or(FLOOR, |d| d.max(FLOOR)))
 }
 
-/// Whether the manifest should be read again: never tried, or last tried `every` ago.
-pub fn is_due(last_try: Option<DateTime<Utc>>, now: DateTime<Utc>, every_s: u64) -> bool {
-    let every = i64::try_from(every_s)
+/// After a failed read the manifest is tried again this soon (unless the interval is shorter).
+pub const RETRY_AFTER_FAILURE_S: u64 = 600;
+
+/// When to read the manifest next after a read at `now`: `every_s` later, or sooner after a
+/// failure so that a passing outage does not leave the floor in place for hours.
+pub fn next_read(now: DateTime<Utc>, every_s: u64, succeeded: bool) -> DateTime<Utc> {
+    let wait = if succeeded {
+        every_s
+    } else {
+        every_s.min(RETRY_AFTER_FAILURE_S)
+    };
+    i64::try_from(wait)
         .ok()
         .and_then(chrono::TimeDelta::try_seconds)
-        .unwrap_or(chrono::TimeDelta::MAX);
-    last_try.is_none_or(|at| now.signed_duration_since(at) >= every)
+        .and_then(|d| now.checked_add_signed(d))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 #[cfg(test)]
@@ -219,11 +228,20 @@ mod tests {
     }
 
     #[test]
-    fn refreshes_are_due_after_the_interval() {
+    fn reads_follow_the_interval_and_retry_sooner_after_a_failure() {
         let now = Utc::now();
-        assert!(is_due(None, now, 10_800));
-        assert!(!is_due(Some(now - chrono::Duration::hours(2)), now, 10_800));
-        assert!(is_due(Some(now - chrono::Duration::hours(3)), now, 10_800));
-        assert!(!is_due(Some(now), now, u64::MAX));
+        assert_eq!(
+            next_read(now, 10_800, true),
+            now + chrono::Duration::hours(3)
+        );
+        assert_eq!(
+            next_read(now, 10_800, false),
+            now + chrono::Duration::minutes(10)
+        );
+        assert_eq!(
+            next_read(now, 120, false),
+            now + chrono::Duration::minutes(2)
+        );
+        assert_eq!(next_read(now, u64::MAX, true), DateTime::<Utc>::MAX_UTC);
     }
 }

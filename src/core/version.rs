@@ -33,8 +33,15 @@ pub struct VersionGate {
 #[derive(Debug, Default)]
 struct GateState {
     known: Option<CachedVersion>,
-    last_try: Option<DateTime<Utc>>,
+    /// When the manifest is due again; `None` before the first read.
+    next_read: Option<DateTime<Utc>>,
     warned: bool,
+}
+
+impl GateState {
+    fn due(&self, now: DateTime<Utc>) -> bool {
+        self.next_read.is_none_or(|at| now >= at)
+    }
 }
 
 impl VersionGate {
@@ -67,6 +74,14 @@ impl Core {
         }
         let _ = gate.cache.set(path);
         self.apply_client_version();
+        if self.config().upstream.antigravity_version == Some(client_version::FLOOR) {
+            // Earlier releases wrote this default into every saved config.toml.
+            tracing::warn!(
+                "config.toml pins antigravity_version = {} (older releases saved this default); \
+                 remove it to follow the current Antigravity version",
+                client_version::FLOOR
+            );
+        }
     }
 
     /// The version the User-Agent reports now.
@@ -91,11 +106,7 @@ impl Core {
         }
         let (known, due) = {
             let st = self.inner.version.lock();
-            let every = self.config().upstream.version_refresh_s.max(60);
-            (
-                st.known.is_some(),
-                client_version::is_due(st.last_try, Utc::now(), every),
-            )
+            (st.known.is_some(), st.due(Utc::now()))
         };
         if !due {
             return;
@@ -111,13 +122,14 @@ impl Core {
     async fn refresh_client_version(&self) {
         let gate = &self.inner.version;
         let _reading = gate.reading.lock().await;
-        let every = self.config().upstream.version_refresh_s.max(60);
-        if !client_version::is_due(gate.lock().last_try, Utc::now(), every) {
+        if !gate.lock().due(Utc::now()) {
             return;
         }
-        gate.lock().last_try = Some(Utc::now());
         let read = tokio::time::timeout(READ_TIMEOUT, self.read_manifest()).await;
-        match read.unwrap_or_else(|_| Err("timed out".into())) {
+        let read = read.unwrap_or_else(|_| Err("timed out".into()));
+        let every = self.config().upstream.version_refresh_s.max(60);
+        gate.lock().next_read = Some(client_version::next_read(Utc::now(), every, read.is_ok()));
+        match read {
             Ok(version) => self.learn_client_version(version),
             Err(why) => {
                 let first = !std::mem::replace(&mut gate.lock().warned, true);
