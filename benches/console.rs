@@ -34,7 +34,7 @@ fn request(n: u64) -> Vec<ProxyEvent> {
                     ApiFormat::Anthropic
                 },
                 path: "/v1/chat/completions".into(),
-                model_requested: "claude-sonnet-4-5".into(),
+                model_requested: "claude-sonnet-4-6".into(),
                 stream: n.is_multiple_of(3),
                 user_agent: None,
                 replay_of: None,
@@ -42,7 +42,7 @@ fn request(n: u64) -> Vec<ProxyEvent> {
         },
         ProxyEvent::RequestRouted {
             id,
-            model_routed: "claude-sonnet-4-5".into(),
+            model_routed: "claude-sonnet-4-6".into(),
             account: "acct-1".into(),
             attempt: 1,
         },

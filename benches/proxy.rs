@@ -982,7 +982,7 @@ async fn orchestrate(settings: &Settings, pinned: bool) -> Result<Report, String
     once(&ctx.client, &openai).await?;
     let (direct_openai, _) = direct_target(&ctx, "direct (gemini-3-flash)", &token).await?;
     once(&ctx.client, &anthropic).await?;
-    let (direct_anthropic, _) = direct_target(&ctx, "direct (claude-sonnet-4-5)", &token).await?;
+    let (direct_anthropic, _) = direct_target(&ctx, "direct (claude-sonnet-4-6)", &token).await?;
     // Warm-up: connections, caches, the allocator's arenas.
     let warm = if ctx.quick { 50 } else { 300 };
     for t in [&openai, &anthropic, &direct_openai, &direct_anthropic] {
@@ -1022,7 +1022,7 @@ async fn orchestrate(settings: &Settings, pinned: bool) -> Result<Report, String
             (
                 &direct_anthropic,
                 &anthropic,
-                "Anthropic → claude-sonnet-4-5",
+                "Anthropic → claude-sonnet-4-6",
             ),
         ],
     )
@@ -1056,7 +1056,7 @@ async fn orchestrate(settings: &Settings, pinned: bool) -> Result<Report, String
             (
                 &stream_direct_anthropic,
                 &stream_anthropic,
-                "Anthropic → claude-sonnet-4-5",
+                "Anthropic → claude-sonnet-4-6",
             ),
         ],
     )
@@ -1252,7 +1252,7 @@ fn proxy_targets(base: &str) -> (Target, Target) {
         name: "anthropic",
         url: format!("{base}/v1/messages"),
         body: Bytes::from(
-            json!({"model": "claude-sonnet-4-5", "max_tokens": 1024,
+            json!({"model": "claude-sonnet-4-6", "max_tokens": 1024,
                    "messages": [{"role": "user", "content": "hello"}]})
             .to_string(),
         ),

@@ -127,7 +127,7 @@ fn upstream_sse(claude: bool, n: usize) -> (Bytes, Vec<Value>) {
 
 fn events_of(claude: bool, payloads: &[Value]) -> Vec<StreamEvent> {
     let family = spec(if claude {
-        "claude-sonnet-4-5-thinking"
+        "claude-sonnet-4-6-thinking"
     } else {
         "gemini-3-flash"
     })
@@ -171,9 +171,9 @@ fn requests(c: &mut Criterion) {
     for name in FIXTURES {
         let raw = fixture(name);
         cases.push((
-            format!("{name}/claude-sonnet-4-5"),
+            format!("{name}/claude-sonnet-4-6"),
             anthropic::parse_request(&raw).expect("parse"),
-            spec("claude-sonnet-4-5"),
+            spec("claude-sonnet-4-6"),
             raw.len(),
         ));
     }
@@ -242,7 +242,7 @@ fn sse(c: &mut Criterion) {
             });
         });
         let family = spec(if claude {
-            "claude-sonnet-4-5-thinking"
+            "claude-sonnet-4-6-thinking"
         } else {
             "gemini-3-flash"
         })
@@ -280,7 +280,7 @@ fn sse(c: &mut Criterion) {
         });
         let encode_anthropic = || {
             let mut enc =
-                anthropic::StreamEncoder::new("msg_bench".into(), "claude-sonnet-4-5".into(), true);
+                anthropic::StreamEncoder::new("msg_bench".into(), "claude-sonnet-4-6".into(), true);
             let mut out = BytesMut::new();
             enc.start(1200, &mut out);
             for ev in &events {

@@ -1,7 +1,7 @@
 //! The model catalogue: which public model ids exist, what each sends upstream and its limits,
 //! and how a name a client sends (an id, an alias, or an unknown id of a known family) resolves.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -92,6 +92,8 @@ pub struct FamilyDefaults {
     pub opus: String,
     pub sonnet: String,
     pub haiku: String,
+    /// Gemini names with `pro` in them (`gemini-3-pro-preview`, `gemini-2.5-pro` …).
+    pub gemini_pro: String,
     pub gemini: String,
     pub gpt_oss: String,
 }
@@ -99,9 +101,10 @@ pub struct FamilyDefaults {
 impl Default for FamilyDefaults {
     fn default() -> Self {
         Self {
-            opus: "claude-opus-4-5-thinking".into(),
-            sonnet: "claude-sonnet-4-5".into(),
-            haiku: "claude-sonnet-4-5".into(),
+            opus: "claude-opus-4-6-thinking".into(),
+            sonnet: "claude-sonnet-4-6".into(),
+            haiku: "claude-sonnet-4-6".into(),
+            gemini_pro: "gemini-pro-agent".into(),
             gemini: "gemini-3-flash".into(),
             gpt_oss: "gpt-oss-120b".into(),
         }
@@ -113,8 +116,17 @@ impl Default for FamilyDefaults {
 #[serde(tag = "via", rename_all = "snake_case")]
 pub enum ResolvedVia {
     Exact,
-    Alias { alias: String },
-    FamilyDefault { family: String },
+    Alias {
+        alias: String,
+    },
+    FamilyDefault {
+        family: String,
+    },
+    /// The upstream retired `retired` (its `deprecatedModelIds`, a retirement notice, or no
+    /// account's live list carrying it): the request goes to its successor.
+    Successor {
+        retired: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -123,11 +135,20 @@ pub struct Resolved {
     pub via: ResolvedVia,
 }
 
+/// Forwarding chains longer than this are a loop in the upstream's data; they stop here.
+const MAX_FORWARDS: usize = 8;
+
 #[derive(Debug, Clone)]
 pub struct Catalogue {
     models: Vec<Arc<ModelSpec>>,
     aliases: BTreeMap<String, String>,
     defaults: FamilyDefaults,
+    /// Retired id (public or upstream) → successor id, learnt from the upstream. Unlike
+    /// `aliases` these win over built-in ids: the upstream knows better than the shipped list.
+    forwards: BTreeMap<String, String>,
+    /// The upstream ids each account's live list (`fetchAvailableModels`) carries. A model is
+    /// live when any account lists it; with no list yet, every model is.
+    live: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl Catalogue {
@@ -141,11 +162,23 @@ impl Catalogue {
             models: file.models.into_iter().map(Arc::new).collect(),
             aliases,
             defaults,
+            forwards: BTreeMap::new(),
+            live: BTreeMap::new(),
         }
     }
 
     pub fn models(&self) -> &[Arc<ModelSpec>] {
         &self.models
+    }
+
+    /// The models a client can be served as themselves: not retired by the upstream (no
+    /// forward on their id or upstream id) and carried by some live list (or no list yet).
+    pub fn served(&self) -> impl Iterator<Item = &Arc<ModelSpec>> {
+        self.models.iter().filter(|m| {
+            !self.forwards.contains_key(&m.id)
+                && !self.forwards.contains_key(&m.upstream)
+                && self.is_live(&m.upstream)
+        })
     }
 
     pub fn get(&self, id: &str) -> Option<&Arc<ModelSpec>> {
@@ -159,54 +192,141 @@ impl Catalogue {
         }
     }
 
-    /// Adds a forwarding alias (e.g. from the upstream's `deprecatedModelIds`).
-    pub fn insert_alias(&mut self, from: String, to: String) {
-        if self.get(&from).is_none() {
-            self.aliases.entry(from).or_insert(to);
+    /// Forwards a retired id to its successor (from the upstream's `deprecatedModelIds`, or a
+    /// retirement notice), overriding a built-in model of that id. `to` must be a catalogue id;
+    /// a forward that would loop back is ignored.
+    pub fn forward(&mut self, from: String, to: String) {
+        if from == to || self.get(&to).is_none() {
+            return;
+        }
+        let mut next = to.as_str();
+        for _ in 0..MAX_FORWARDS {
+            match self.forwards.get(next) {
+                Some(n) if *n == from => return,
+                Some(n) => next = n,
+                None => break,
+            }
+        }
+        self.forwards.insert(from, to);
+    }
+
+    /// Records the upstream ids one account's live list carries (replacing its last list).
+    pub fn set_live(&mut self, account: &str, upstream_ids: BTreeSet<String>) {
+        self.live.insert(account.to_owned(), upstream_ids);
+    }
+
+    /// Whether some account's live list carries `upstream` (true while no list is known).
+    pub fn is_live(&self, upstream: &str) -> bool {
+        self.live.is_empty() || self.live.values().any(|ids| ids.contains(upstream))
+    }
+
+    /// Resolves a client's model name: a learnt forward, exact id, alias, normalised spelling,
+    /// then family default; a model the upstream retired or no longer lists is replaced by its
+    /// successor (or its family default) so that it is never sent upstream.
+    pub fn resolve(&self, requested: &str) -> Result<Resolved, UnknownModel> {
+        let name = requested.trim();
+        let Some(found) = self.lookup(name) else {
+            return Err(UnknownModel {
+                requested: requested.to_owned(),
+                available: self.models.iter().map(|m| m.id.clone()).collect(),
+            });
+        };
+        Ok(self.current(found))
+    }
+
+    fn lookup(&self, name: &str) -> Option<Resolved> {
+        let found = |spec: &Arc<ModelSpec>, via| Resolved {
+            spec: spec.clone(),
+            via,
+        };
+        // What the upstream says about a name wins over the shipped aliases.
+        for candidate in [name.to_owned(), normalise(name)] {
+            if let Some(successor) = self.follow(&candidate) {
+                return Some(found(
+                    successor,
+                    ResolvedVia::Successor { retired: candidate },
+                ));
+            }
+        }
+        if let Some(spec) = self.get(name) {
+            return Some(found(spec, ResolvedVia::Exact));
+        }
+        let alias = || ResolvedVia::Alias {
+            alias: name.to_owned(),
+        };
+        for candidate in [name.to_owned(), normalise(name)] {
+            if let Some(spec) = self.get(&candidate) {
+                return Some(found(spec, alias()));
+            }
+            if let Some(spec) = self.aliases.get(&candidate).and_then(|t| self.get(t)) {
+                return Some(found(spec, alias()));
+            }
+        }
+        let (family, target) = self.family_default(name)?;
+        let spec = self.get(target).or_else(|| {
+            // A default saved in config.toml may name a since-retired id.
+            self.aliases.get(target).and_then(|t| self.get(t))
+        })?;
+        Some(found(
+            spec,
+            ResolvedVia::FamilyDefault {
+                family: family.to_owned(),
+            },
+        ))
+    }
+
+    /// Replaces a found model the upstream retired (a forward on its id or its upstream id) or
+    /// no longer lists (its family default, when that one is listed).
+    fn current(&self, found: Resolved) -> Resolved {
+        let mut resolved = found;
+        let retired_id = [&resolved.spec.id, &resolved.spec.upstream]
+            .into_iter()
+            .find(|id| self.forwards.contains_key(id.as_str()))
+            .cloned();
+        if let Some(retired) = retired_id
+            && let Some(successor) = self.follow(&retired)
+        {
+            resolved = Resolved {
+                spec: successor.clone(),
+                via: ResolvedVia::Successor { retired },
+            };
+        }
+        if self.is_live(&resolved.spec.upstream) {
+            return resolved;
+        }
+        let fallback = self
+            .family_default(&resolved.spec.id)
+            .and_then(|(_, target)| self.get(target))
+            .filter(|d| d.id != resolved.spec.id && self.is_live(&d.upstream));
+        match fallback {
+            Some(spec) => Resolved {
+                via: ResolvedVia::Successor {
+                    retired: resolved.spec.id.clone(),
+                },
+                spec: spec.clone(),
+            },
+            // Nothing better is listed: the lists may lag, so the model is still tried.
+            None => resolved,
         }
     }
 
-    /// Resolves a client's model name: exact id, alias, normalised spelling, then family default.
-    pub fn resolve(&self, requested: &str) -> Result<Resolved, UnknownModel> {
-        let name = requested.trim();
-        if let Some(spec) = self.get(name) {
-            return Ok(Resolved {
-                spec: spec.clone(),
-                via: ResolvedVia::Exact,
-            });
-        }
-        for candidate in [name.to_owned(), normalise(name)] {
-            if let Some(spec) = self.get(&candidate) {
-                return Ok(Resolved {
-                    spec: spec.clone(),
-                    via: ResolvedVia::Alias {
-                        alias: name.to_owned(),
-                    },
-                });
-            }
-            if let Some(spec) = self.aliases.get(&candidate).and_then(|t| self.get(t)) {
-                return Ok(Resolved {
-                    spec: spec.clone(),
-                    via: ResolvedVia::Alias {
-                        alias: name.to_owned(),
-                    },
-                });
+    /// The end of the forwarding chain from `id`.
+    fn follow(&self, id: &str) -> Option<&Arc<ModelSpec>> {
+        let mut at = id;
+        for _ in 0..MAX_FORWARDS {
+            match self.forwards.get(at) {
+                Some(next) => at = next,
+                None => break,
             }
         }
-        if let Some((family, target)) = self.family_default(name)
-            && let Some(spec) = self.get(target)
-        {
-            return Ok(Resolved {
-                spec: spec.clone(),
-                via: ResolvedVia::FamilyDefault {
-                    family: family.to_owned(),
-                },
-            });
-        }
-        Err(UnknownModel {
-            requested: requested.to_owned(),
-            available: self.models.iter().map(|m| m.id.clone()).collect(),
-        })
+        (at != id).then(|| self.get(at)).flatten()
+    }
+
+    /// The family default for a name, without looking at whether it is live or retired.
+    pub fn default_for(&self, name: &str) -> Option<&Arc<ModelSpec>> {
+        let (_, target) = self.family_default(name)?;
+        self.get(target)
+            .or_else(|| self.aliases.get(target).and_then(|t| self.get(t)))
     }
 
     fn family_default(&self, name: &str) -> Option<(&'static str, &str)> {
@@ -225,6 +345,9 @@ impl Catalogue {
             return None;
         }
         if lower.starts_with("gemini") {
+            if lower.contains("pro") {
+                return Some(("gemini_pro", &d.gemini_pro));
+            }
             return Some(("gemini", &d.gemini));
         }
         if lower.starts_with("gpt-oss") {
@@ -255,84 +378,4 @@ pub struct UnknownModel {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn cat() -> Catalogue {
-        Catalogue::builtin(&BTreeMap::new(), FamilyDefaults::default())
-    }
-
-    #[test]
-    fn builtin_parses_and_seed_ids_exist() {
-        let c = cat();
-        for id in [
-            "claude-sonnet-4-5",
-            "claude-sonnet-4-5-thinking",
-            "claude-opus-4-5-thinking",
-            "gemini-3-flash",
-            "gemini-3-pro-high",
-        ] {
-            assert!(c.get(id).is_some(), "{id}");
-        }
-        for m in c.models() {
-            if m.can_think() {
-                assert!(m.budget_max < m.max_output, "{}", m.id);
-                assert!(m.default_budget >= m.budget_min, "{}", m.id);
-            }
-        }
-    }
-
-    #[test]
-    fn aliases_and_normalisation() {
-        let c = cat();
-        assert_eq!(
-            c.resolve("claude-sonnet-4.5").unwrap().spec.id,
-            "claude-sonnet-4-5"
-        );
-        assert_eq!(
-            c.resolve("claude-sonnet-4-5-20250929").unwrap().spec.id,
-            "claude-sonnet-4-5"
-        );
-        assert_eq!(
-            c.resolve("claude-opus-4-6").unwrap().spec.id,
-            "claude-opus-4-6-thinking"
-        );
-    }
-
-    #[test]
-    fn unknown_names_of_known_families_use_the_family_default() {
-        let c = cat();
-        let r = c.resolve("claude-opus-4-8").unwrap();
-        assert_eq!(r.spec.id, "claude-opus-4-5-thinking");
-        assert_eq!(
-            r.via,
-            ResolvedVia::FamilyDefault {
-                family: "opus".into()
-            }
-        );
-        assert_eq!(
-            c.resolve("claude-opus-5-5").unwrap().spec.id,
-            "claude-opus-4-5-thinking"
-        );
-        assert_eq!(
-            c.resolve("claude-haiku-4-5").unwrap().spec.id,
-            "claude-sonnet-4-5"
-        );
-    }
-
-    #[test]
-    fn unknown_names_list_what_exists() {
-        let err = cat().resolve("gpt-4o").unwrap_err();
-        let msg = err.to_string();
-        assert!(msg.starts_with("model: unknown model 'gpt-4o'"), "{msg}");
-        assert!(msg.contains("claude-sonnet-4-5"), "{msg}");
-    }
-
-    #[test]
-    fn user_aliases_override() {
-        let mut a = BTreeMap::new();
-        a.insert("gpt-4o".to_string(), "gemini-3-flash".to_string());
-        let c = Catalogue::builtin(&a, FamilyDefaults::default());
-        assert_eq!(c.resolve("gpt-4o").unwrap().spec.id, "gemini-3-flash");
-    }
-}
+mod tests;

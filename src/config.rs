@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::atomic_file::{self, Visibility};
 use crate::catalogue::FamilyDefaults;
+use crate::client_version::{self, ClientVersion};
+use crate::translate::antigravity::NoticeKind;
 
 pub const DEFAULT_PORT: u16 = 8964;
 
@@ -72,9 +74,20 @@ pub struct UpstreamConfig {
     /// Cloud Code base URLs, tried in order for every `v1internal` call.
     pub endpoints: Vec<String>,
     /// The Antigravity client version reported in the User-Agent (the upstream gates on it).
-    pub antigravity_version: String,
+    /// Unset (the default), it is read from `version_manifest_url` and never below 2.9.1; set,
+    /// it wins and nothing is fetched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub antigravity_version: Option<ClientVersion>,
+    /// The real client's updater manifest, whose `version:` is the current client version
+    /// (empty: never fetched).
+    pub version_manifest_url: String,
+    /// How often the manifest is read again.
+    pub version_refresh_s: u64,
     /// Replaces the whole User-Agent when set.
     pub user_agent: Option<String>,
+    /// Extra phrases that mark an answer as an in-band notice rather than the model's text:
+    /// `"<phrase>" = "retired"` or `"version"` (`*` stands for a model name).
+    pub notices: BTreeMap<String, NoticeKind>,
     /// No upstream byte for this long ends a stream with an error.
     pub stream_idle_timeout_s: u64,
     pub connect_timeout_s: u64,
@@ -90,8 +103,11 @@ impl Default for UpstreamConfig {
                 "https://daily-cloudcode-pa.sandbox.googleapis.com".into(),
                 "https://cloudcode-pa.googleapis.com".into(),
             ],
-            antigravity_version: "2.9.1".into(),
+            antigravity_version: None,
+            version_manifest_url: client_version::DEFAULT_MANIFEST_URL.into(),
+            version_refresh_s: client_version::DEFAULT_REFRESH_S,
             user_agent: None,
+            notices: BTreeMap::new(),
             stream_idle_timeout_s: 120,
             connect_timeout_s: 10,
             response_timeout_s: 120,
@@ -300,7 +316,12 @@ impl Config {
                 .collect();
         }
         if let Some(v) = get("ANTI_API_ANTIGRAVITY_VERSION") {
-            self.upstream.antigravity_version = v;
+            self.upstream.antigravity_version =
+                Some(parse_env("ANTI_API_ANTIGRAVITY_VERSION", &v)?);
+        }
+        if let Some(v) = env("ANTI_API_ANTIGRAVITY_MANIFEST_URL") {
+            // Set but empty turns the fetch off.
+            v.trim().clone_into(&mut self.upstream.version_manifest_url);
         }
         if let Some(v) = get("ANTI_API_STREAM_IDLE_TIMEOUT_S") {
             self.upstream.stream_idle_timeout_s = parse_env("ANTI_API_STREAM_IDLE_TIMEOUT_S", &v)?;
@@ -338,24 +359,21 @@ impl Config {
         Ok(())
     }
 
-    /// The User-Agent sent to Cloud Code: `antigravity/<version> <os>/<arch>`.
+    /// The User-Agent sent to Cloud Code before any version is discovered: the configured
+    /// version, else the floor (`antigravity/hub/<version> <os>/<arch>`).
     pub fn user_agent(&self) -> String {
-        if let Some(ua) = &self.upstream.user_agent {
-            return ua.clone();
+        self.user_agent_for(client_version::effective(
+            self.upstream.antigravity_version,
+            None,
+        ))
+    }
+
+    /// The User-Agent for `version`, unless `[upstream] user_agent` replaces it.
+    pub fn user_agent_for(&self, version: ClientVersion) -> String {
+        match &self.upstream.user_agent {
+            Some(ua) => ua.clone(),
+            None => client_version::user_agent(&version.to_string()),
         }
-        let os = match std::env::consts::OS {
-            "macos" => "darwin",
-            other => other,
-        };
-        let arch = match std::env::consts::ARCH {
-            "x86_64" => "amd64",
-            "aarch64" => "arm64",
-            other => other,
-        };
-        format!(
-            "antigravity/{} {os}/{arch}",
-            self.upstream.antigravity_version
-        )
     }
 }
 
@@ -392,7 +410,10 @@ fn unknown_keys(
                     (a, b) => {
                         let reference = b.or(a).expect("one side is Some");
                         // Maps with free-form keys (aliases) have nothing to check below them.
-                        if path != "models.aliases" && path != "models.account_order" {
+                        if !matches!(
+                            path.as_str(),
+                            "models.aliases" | "models.account_order" | "upstream.notices"
+                        ) {
                             unknown_keys(value, reference, reference, &path, out);
                         }
                     }
@@ -494,6 +515,60 @@ mod tests {
         c.google.client_secret = Some("GOCSPX-secret".into());
         let dbg = format!("{c:?}");
         assert!(!dbg.contains("hunter2") && !dbg.contains("GOCSPX"), "{dbg}");
+    }
+
+    #[test]
+    fn the_client_version_is_optional_validated_and_never_saved_by_default() {
+        let c = Config::default();
+        assert_eq!(c.upstream.antigravity_version, None);
+        let text = toml::to_string_pretty(&c).unwrap();
+        assert!(!text.contains("antigravity_version"), "{text}");
+        assert!(
+            c.user_agent().starts_with("antigravity/hub/2.9.1 "),
+            "{}",
+            c.user_agent()
+        );
+
+        let (c, w) = Config::parse(
+            "[upstream]\nantigravity_version = \"2.12.0\"\n[upstream.notices]\n\"please reinstall *\" = \"version\"\n",
+        )
+        .unwrap();
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(
+            c.upstream.antigravity_version,
+            Some(ClientVersion::new(2, 12, 0))
+        );
+        assert_eq!(
+            c.upstream.notices.get("please reinstall *"),
+            Some(&NoticeKind::Version)
+        );
+        assert!(c.user_agent().starts_with("antigravity/hub/2.12.0 "));
+        let err = Config::parse("[upstream]\nantigravity_version = \"latest\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("antigravity_version") || err.contains("MAJOR.MINOR.PATCH"),
+            "{err}"
+        );
+        assert!(Config::parse("[upstream.notices]\n\"x\" = \"gone\"\n").is_err());
+
+        let mut c = Config::default();
+        let env = |k: &str| match k {
+            "ANTI_API_ANTIGRAVITY_VERSION" => Some("2.10.1".to_string()),
+            "ANTI_API_ANTIGRAVITY_MANIFEST_URL" => Some(String::new()),
+            _ => None,
+        };
+        c.apply_env(env).unwrap();
+        assert_eq!(
+            c.upstream.antigravity_version,
+            Some(ClientVersion::new(2, 10, 1))
+        );
+        assert_eq!(c.upstream.version_manifest_url, "");
+        let bad = |k: &str| (k == "ANTI_API_ANTIGRAVITY_VERSION").then(|| "new".to_string());
+        let err = c.apply_env(bad).unwrap_err().to_string();
+        assert!(err.contains("ANTI_API_ANTIGRAVITY_VERSION"), "{err}");
+        c.upstream.user_agent = Some("mine/1.0".into());
+        assert_eq!(c.user_agent(), "mine/1.0");
     }
 
     #[test]

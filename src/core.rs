@@ -4,14 +4,17 @@
 
 mod conversations;
 mod execute;
+mod notice;
 mod quota;
 mod stream;
+mod version;
 
 pub use conversations::Conversation;
 pub use execute::Opened;
 pub use execute::human_duration;
 pub use quota::LatencyBook;
 pub use stream::EventStream;
+pub use version::VersionGate;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
@@ -28,7 +31,7 @@ use crate::config::{Config, FlowConfig};
 use crate::events::Bus;
 use crate::routing::{self, Route};
 use crate::store::CommitBarrier;
-use crate::translate::antigravity::SignatureStore;
+use crate::translate::antigravity::{Notices, SignatureStore};
 use crate::translate::ir::{ChatRequest, ErrorInfo, Thinking};
 use crate::upstream::{self, AntigravityClient};
 
@@ -57,6 +60,10 @@ struct Inner {
     latency: LatencyBook,
     /// Answers the Responses API can continue (`previous_response_id`) or return by id.
     conversations: Mutex<conversations::ConversationMemory>,
+    /// The in-band notice phrases (built in plus `[upstream.notices]`).
+    notices: Arc<Notices>,
+    /// The client version the User-Agent reports.
+    version: VersionGate,
 }
 
 impl Core {
@@ -70,8 +77,11 @@ impl Core {
             Duration::from_secs(config.upstream.response_timeout_s.max(1)),
         );
         let catalogue = Catalogue::builtin(&config.models.aliases, config.models.defaults.clone());
+        let notices = Arc::new(Notices::with_user(&config.upstream.notices));
         Ok(Self {
             inner: Arc::new(Inner {
+                version: VersionGate::new(http.clone()),
+                notices,
                 auth: GoogleAuth::new(http, config.google.clone()),
                 flows: RwLock::new(config.flows.clone()),
                 config,

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod capture;
 pub mod catalogue;
 pub mod cli;
+pub mod client_version;
 pub mod commands;
 pub mod config;
 pub mod core;

@@ -41,12 +41,9 @@ pub fn builtin_flows() -> Vec<FlowConfig> {
     vec![
         flow(
             "fast",
-            &["gemini-3-flash", "claude-sonnet-4-5", "gemini-3-pro-low"],
+            &["gemini-3-flash", "claude-sonnet-4-6", "gemini-3.1-pro-low"],
         ),
-        flow(
-            "opus",
-            &["claude-opus-4-6-thinking", "claude-opus-4-5-thinking"],
-        ),
+        flow("opus", &["claude-opus-4-6-thinking"]),
     ]
 }
 
@@ -78,7 +75,7 @@ pub fn resolve(
     // A model id or alias wins over a flow of the same name; a flow wins over a family default.
     let names_a_model = matches!(
         &direct,
-        Ok(r) if matches!(r.via, ResolvedVia::Exact | ResolvedVia::Alias { .. })
+        Ok(r) if matches!(r.via, ResolvedVia::Exact | ResolvedVia::Alias { .. } | ResolvedVia::Successor { .. })
     );
     let flow_name = explicit_flow
         .or_else(|| (!names_a_model && flows.iter().any(|f| f.name == trimmed)).then_some(trimmed));
@@ -187,8 +184,8 @@ mod tests {
     #[test]
     fn models_flows_and_prefixes() {
         let c = cat();
-        let r = resolve("claude-sonnet-4-5", &c, &[], false).unwrap();
-        assert_eq!(r.targets[0].spec.id, "claude-sonnet-4-5");
+        let r = resolve("claude-sonnet-4-6", &c, &[], false).unwrap();
+        assert_eq!(r.targets[0].spec.id, "claude-sonnet-4-6");
         assert!(r.flow.is_none());
         let r = resolve("route:opus", &c, &[], false).unwrap();
         assert_eq!(r.flow.as_deref(), Some("opus"));
@@ -240,9 +237,22 @@ mod tests {
     }
 
     #[test]
-    fn thinking_requests_move_to_the_thinking_variant() {
+    fn thinking_requests_for_a_retired_id_reach_a_model_that_thinks() {
         let r = resolve("claude-sonnet-4-5", &cat(), &[], true).unwrap();
-        assert_eq!(r.targets[0].spec.id, "claude-sonnet-4-5-thinking");
+        assert_eq!(r.targets[0].spec.id, "claude-sonnet-4-6");
+        assert!(r.targets[0].spec.can_think());
+        let r = resolve("claude-sonnet-4-5-thinking", &cat(), &[], false).unwrap();
+        assert_eq!(r.targets[0].spec.id, "claude-sonnet-4-6-thinking");
+    }
+
+    #[test]
+    fn builtin_flows_name_only_current_models() {
+        let c = cat();
+        for flow in builtin_flows() {
+            for entry in flow.entries {
+                assert!(c.get(&entry.model).is_some(), "{}", entry.model);
+            }
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod cloudcode;
 mod control;
 mod device;
 mod faults;
+mod gate;
 mod generate;
 mod models;
 mod oauth;
@@ -138,6 +139,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/v1internal:generateContent", post(generate::generate))
         // Public Gemini (`v1beta`): `MODEL:generateContent` / `MODEL:streamGenerateContent`.
         .route("/v1beta/models/{*rest}", post(public::models_call))
+        .route("/manifest/{file}", get(gate::manifest))
         .route("/__sim/faults", post(control::faults))
         .route("/__sim/stats", get(control::stats))
         .route("/__sim/revoke", post(control::revoke))
@@ -207,6 +209,18 @@ impl SimHandle {
                     reset_at,
                 },
             );
+    }
+
+    /// From now on the upstream no longer serves `model` (a public or upstream id):
+    /// `fetchAvailableModels` drops it (and lists it under `deprecatedModelIds` when a
+    /// `successor` is given), and generate calls for it get `notice` as a 200 answer, or 404
+    /// `NOT_FOUND` without one. Applies in lenient mode too.
+    pub fn retire(&self, model: &str, successor: Option<&str>, notice: Option<&str>) {
+        self.shared.lock().retired.push(state::RetiredModel {
+            id: models::to_upstream(model),
+            successor: successor.map(models::to_upstream),
+            notice: notice.map(str::to_owned),
+        });
     }
 
     pub fn set_chunk_delay(&self, d: Duration) {

@@ -90,6 +90,7 @@ pub async fn start(paths: &Paths, mut config: Config, demo: bool) -> anyhow::Res
         format!("cannot listen on {addr} (is another proxy running? try --port)")
     })?;
     let core = Core::new(config, accounts, bus)?;
+    core.set_version_cache(paths.data_dir.join("antigravity-version.json"));
     core.spawn_quota_refresher(std::time::Duration::from_secs(
         core.config().accounts.quota_refresh_s,
     ));
@@ -142,6 +143,7 @@ fn open_history(paths: &Paths, core: &Core) -> Option<HistoryStore> {
 /// Every upstream URL pointed at the simulator.
 pub fn point_at_simulator(config: &mut Config, base: &str) {
     config.upstream.endpoints = vec![base.to_owned()];
+    config.upstream.version_manifest_url = format!("{base}/manifest/latest-arm64-mac.yml");
     config.google.auth_url = format!("{base}/o/oauth2/v2/auth");
     config.google.token_url = format!("{base}/token");
     config.google.userinfo_url = format!("{base}/oauth2/v2/userinfo");

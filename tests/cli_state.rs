@@ -45,7 +45,7 @@ fn seeded_home() -> (tempfile::TempDir, String) {
     let alice = pool.snapshot()[0].id.clone();
     pool.cool(
         &alice,
-        "claude-sonnet-4-5",
+        "claude-sonnet-4-6",
         now + chrono::Duration::minutes(20),
         "RATE_LIMIT_EXCEEDED",
     );
@@ -56,7 +56,7 @@ fn seeded_home() -> (tempfile::TempDir, String) {
 #[test]
 fn route_json_explains_skips() {
     let (home, alice) = seeded_home();
-    let (ok, out, err) = run(home.path(), &["route", "claude-sonnet-4-5", "--json"]);
+    let (ok, out, err) = run(home.path(), &["route", "claude-sonnet-4-6", "--json"]);
     assert!(ok, "{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
     let candidates = v["candidates"].as_array().unwrap();

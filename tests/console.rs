@@ -36,9 +36,9 @@ fn fixture(size: (u16, u16)) -> AppState {
     state.server.history = true;
     let requests = [
         (1, ApiFormat::OpenAi, "gemini-3-flash", Some(200)),
-        (2, ApiFormat::Anthropic, "claude-sonnet-4-5", Some(429)),
+        (2, ApiFormat::Anthropic, "claude-sonnet-4-6", Some(429)),
         (3, ApiFormat::Anthropic, "opus", Some(200)),
-        (4, ApiFormat::OpenAi, "gemini-3-pro-high", None),
+        (4, ApiFormat::OpenAi, "gemini-pro-agent", None),
     ];
     for (n, api, model, status) in requests {
         let meta = RequestMeta {
@@ -100,7 +100,7 @@ fn fixture(size: (u16, u16)) -> AppState {
                 },
                 ttft_ms: Some(300),
                 duration_ms: 2100,
-                error: (status == 429).then(|| "quota exhausted for claude-sonnet-4-5".into()),
+                error: (status == 429).then(|| "quota exhausted for claude-sonnet-4-6".into()),
             });
         }
         for event in events {
@@ -117,13 +117,13 @@ fn fixture(size: (u16, u16)) -> AppState {
             status: "cooling".into(),
             detail: None,
             cooldowns: vec![CooldownView {
-                model: "claude-sonnet-4-5".into(),
+                model: "claude-sonnet-4-6".into(),
                 until: at(330),
                 reason: "QUOTA_EXHAUSTED".into(),
             }],
             quota: vec![
                 QuotaView {
-                    model: "claude-sonnet-4-5".into(),
+                    model: "claude-sonnet-4-6".into(),
                     family: "claude".into(),
                     remaining_pct: 0,
                     reset: Some(at(330)),
@@ -141,7 +141,7 @@ fn fixture(size: (u16, u16)) -> AppState {
                     reset: Some(at(4590)),
                 },
                 QuotaView {
-                    model: "gemini-3-pro-high".into(),
+                    model: "gemini-pro-agent".into(),
                     family: "gemini".into(),
                     remaining_pct: 100,
                     reset: Some(at(18_030)),
@@ -162,10 +162,10 @@ fn fixture(size: (u16, u16)) -> AppState {
                 max_output: 65536,
             },
             ModelView {
-                id: "claude-sonnet-4-5".into(),
-                display_name: "Claude Sonnet 4.5".into(),
+                id: "claude-sonnet-4-6".into(),
+                display_name: "Claude Sonnet 4.6".into(),
                 family: "claude".into(),
-                upstream: "claude-sonnet-4-5".into(),
+                upstream: "claude-sonnet-4-6".into(),
                 thinking: false,
                 images: true,
                 max_output: 64000,
@@ -237,8 +237,8 @@ fn detail_help_and_command_line() {
         &mut state,
         Action::DryRunAnswered(
             id(2),
-            "route claude-sonnet-4-5 → claude-sonnet-4-5\n\
-             upstream model claude-sonnet-4-5\n\n{\n  \"project\": \"(project)\"\n}"
+            "route claude-sonnet-4-6 → claude-sonnet-4-6\n\
+             upstream model claude-sonnet-4-6\n\n{\n  \"project\": \"(project)\"\n}"
                 .into(),
         ),
     );

@@ -7,6 +7,7 @@ mod proxy {
     pub mod faults;
     pub mod fixtures;
     pub mod gemini_api;
+    pub mod models;
     pub mod openai;
     pub mod responses;
     pub mod routing;

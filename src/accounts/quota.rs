@@ -117,7 +117,7 @@ mod tests {
                 "gemini-3-flash": {"displayName": "Gemini 3 Flash", "maxOutputTokens": 65536,
                     "supportsImages": true, "supportsThinking": true,
                     "quotaInfo": {"remainingFraction": 0.25, "resetTime": "2026-02-01T12:00:00Z"}},
-                "claude-sonnet-4-5": {"quotaInfo": {"resetTime": "2026-02-01T12:00:00Z"}},
+                "claude-sonnet-4-6": {"quotaInfo": {"resetTime": "2026-02-01T12:00:00Z"}},
                 "tab_flash": {}
             },
             "deprecatedModelIds": {"old": {"newModelId": "gemini-3-flash"}}
@@ -125,7 +125,7 @@ mod tests {
         let a = parse_available_models(&v);
         assert!((a.quotas["gemini-3-flash"].remaining_fraction - 0.25).abs() < 1e-9);
         assert!(
-            a.quotas["claude-sonnet-4-5"].remaining_fraction.abs() < 1e-9,
+            a.quotas["claude-sonnet-4-6"].remaining_fraction.abs() < 1e-9,
             "reset without fraction is exhausted"
         );
         assert!(!a.quotas.contains_key("tab_flash"));

@@ -28,20 +28,20 @@ pub fn samples() -> Vec<(&'static str, Value)> {
         (
             "/v1/messages",
             json!({
-            "model": "claude-sonnet-4-5", "max_tokens": 512, "stream": true,
+            "model": "claude-sonnet-4-6", "max_tokens": 512, "stream": true,
             "messages": [{"role": "user", "content": "Explain backpressure in two sentences."}]}),
         ),
         (
             "/v1/chat/completions",
             json!({
-            "model": "claude-sonnet-4-5",
+            "model": "claude-sonnet-4-6",
             "messages": [{"role": "user", "content": "What is the weather in Lisbon? [[sim:tool=get_weather {\"city\": \"Lisbon\"}]]"}],
             "tools": [weather_tool]}),
         ),
         (
             "/v1/messages",
             json!({
-            "model": "claude-opus-4-5-thinking", "max_tokens": 2048, "stream": true,
+            "model": "claude-opus-4-6-thinking", "max_tokens": 2048, "stream": true,
             "thinking": {"type": "enabled", "budget_tokens": 1024},
             "messages": [{"role": "user", "content": "Is 1001 prime? Think it through."}]}),
         ),
@@ -54,13 +54,13 @@ pub fn samples() -> Vec<(&'static str, Value)> {
         (
             "/v1/chat/completions",
             json!({
-            "model": "gemini-3-pro-high", "stream": true,
+            "model": "gemini-pro-agent", "stream": true,
             "messages": [{"role": "user", "content": "[[sim:slow]] [[sim:long]] Tell a short story."}]}),
         ),
         (
             "/v1/messages",
             json!({
-            "model": "claude-sonnet-4-5", "max_tokens": 256,
+            "model": "claude-sonnet-4-6", "max_tokens": 256,
             "messages": [{"role": "user", "content": "[[sim:fault=rate_limited]] Hello?"}]}),
         ),
     ]

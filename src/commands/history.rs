@@ -262,7 +262,7 @@ mod tests {
             at,
             api: crate::translate::client_api::ApiFormat::Anthropic.into(),
             path: "/v1/messages".into(),
-            model: "claude-opus-4-5-thinking-with-a-long-name".into(),
+            model: "claude-opus-4-6-thinking-with-a-long-name".into(),
             model_routed: None,
             account: Some("3fa2b1c0".into()),
             status: Some(429),
@@ -272,7 +272,7 @@ mod tests {
             duration_ms: Some(125_000),
             input_tokens: 123_456,
             output_tokens: 1_234_567,
-            error: Some("quota exhausted for claude-opus-4-5-thinking; resets in 4h 12m".into()),
+            error: Some("quota exhausted for claude-opus-4-6-thinking; resets in 4h 12m".into()),
             has_tool: true,
             replay_of: Some(RequestId::new()),
             attempts: 2,
@@ -296,7 +296,7 @@ mod tests {
         assert_eq!(lines.len(), 6, "{text}");
         assert!(lines[0].starts_with("TIME"), "{text}");
         assert!(
-            lines[1].contains(" ant claude-opus-4-5-thi… alice@e… 429 950ms 2m05s 123k/1.2M TR"),
+            lines[1].contains(" ant claude-opus-4-6-thi… alice@e… 429 950ms 2m05s 123k/1.2M TR"),
             "{text}"
         );
         assert!(lines[2].contains("↳ quota exhausted"), "{text}");

@@ -66,6 +66,7 @@ impl Core {
         pinned: Option<&str>,
     ) -> Result<Opened, ErrorInfo> {
         let route = self.route(req)?;
+        self.ensure_client_version().await;
         let mut last_error: Option<ErrorInfo> = None;
         let mut skipped: Vec<(String, SkipReason)> = Vec::new();
         let mut attempt = 0;
@@ -124,7 +125,13 @@ impl Core {
         let mut waited_briefly = false;
         let request_id = format!("agent-{}", uuid::Uuid::new_v4());
         let session = session_id(req);
+        // A retirement notice moves the attempt to the successor (once); an in-band version
+        // notice moves it to the next endpoint.
+        let mut current: Arc<ModelSpec> = spec.clone();
+        let mut retargeted = false;
+        let (mut first_endpoint, mut served_from) = (0, 0);
         loop {
+            let spec = &current;
             let plan = {
                 let store = self
                     .inner
@@ -153,13 +160,19 @@ impl Core {
                 account: account.into(),
                 attempt,
             });
-            let failure = match self.upstream().stream_generate(&token, body).await {
-                Ok(chunks) => {
+            let sent = self
+                .upstream()
+                .stream_generate_from(&token, body, first_endpoint)
+                .await;
+            let failure = match sent {
+                Ok((served, chunks)) => {
+                    served_from = served;
                     let decoder = StreamDecoder::new(
                         spec.family,
                         plan.placeholder_tools.clone(),
                         &request_id,
-                    );
+                    )
+                    .with_notices(self.notices());
                     let collector = self.capture().collector(id, Stage::UpstreamEvents);
                     match self.first_events(chunks, decoder, collector).await {
                         First::Events(first, chunks, decoder, collector, finished) => {
@@ -269,10 +282,35 @@ impl Core {
                 FailureKind::Unauthorized | FailureKind::Server | FailureKind::StaleProject => {
                     return Attempt::Next(failure.client_error(&spec.id));
                 }
+                FailureKind::VersionRejected
+                    if failure.status == 200
+                        && served_from + 1 < self.upstream().endpoint_count() =>
+                {
+                    tracing::info!(account, "in-band version notice; trying the next endpoint");
+                    first_endpoint = served_from + 1;
+                }
+                FailureKind::VersionRejected => {
+                    return Attempt::Stop(self.version_refused(&failure, &spec.id));
+                }
+                FailureKind::ModelRetired if !retargeted => {
+                    retargeted = true;
+                    match self.successor_of_retired(spec, account) {
+                        Some(successor) => current = successor,
+                        None => return Attempt::Stop(failure.client_error(&spec.id)),
+                    }
+                }
+                // The model may have left the live list since it was last read.
+                FailureKind::NotFound if !retargeted => {
+                    retargeted = true;
+                    match self.successor_after_not_found(spec, account).await {
+                        Some(successor) => current = successor,
+                        None => return Attempt::Stop(failure.client_error(&spec.id)),
+                    }
+                }
                 FailureKind::BadRequest
                 | FailureKind::NotFound
                 | FailureKind::Forbidden
-                | FailureKind::VersionRejected => {
+                | FailureKind::ModelRetired => {
                     return Attempt::Stop(failure.client_error(&spec.id));
                 }
             }
@@ -521,6 +559,9 @@ fn decode_failure(e: DecodeError) -> First {
     match e {
         DecodeError::VersionRejected { message } => {
             First::Rejected(UpstreamFailure::version_rejected(message))
+        }
+        DecodeError::ModelRetired { message } => {
+            First::Rejected(UpstreamFailure::model_retired(message))
         }
         DecodeError::EmptyStream => First::Empty,
         DecodeError::Malformed { message } => First::Failed(ErrorInfo::new(

@@ -44,6 +44,7 @@ impl LatencyBook {
 impl Core {
     /// Asks the upstream for one account's quota and models, and stores the answer.
     pub async fn refresh_quota(&self, account: &str) -> anyhow::Result<()> {
+        self.ensure_client_version().await;
         let token = self
             .accounts()
             .access_token(account, self.auth(), false)
@@ -61,7 +62,7 @@ impl Core {
                 CallError::Unreachable(why) => anyhow::anyhow!(why),
             })?;
         let available = parse_available_models(&answer);
-        self.merge_offered(&available.offered, &available.deprecated);
+        self.merge_offered(account, &available.offered, &available.deprecated);
         self.accounts().set_quota(account, available.quotas);
         Ok(())
     }
@@ -101,15 +102,22 @@ impl Core {
         });
     }
 
-    /// New upstream models join the catalogue; deprecated ids forward to their successors.
-    fn merge_offered(&self, offered: &[OfferedModel], deprecated: &[(String, String)]) {
+    /// New upstream models join the catalogue; deprecated ids forward to their successors (even
+    /// built-in ones); the list is remembered as what this account is served.
+    fn merge_offered(
+        &self,
+        account: &str,
+        offered: &[OfferedModel],
+        deprecated: &[(String, String)],
+    ) {
         let mut catalogue = self.inner.catalogue.write().expect("catalogue poisoned");
         for model in offered {
             let known = catalogue
                 .models()
                 .iter()
                 .any(|m| m.upstream == model.upstream);
-            if known || !is_chat_model(&model.upstream) {
+            let retired = deprecated.iter().any(|(old, _)| *old == model.upstream);
+            if known || retired || !is_chat_model(&model.upstream) {
                 continue;
             }
             tracing::info!(model = model.upstream, "the upstream offers a new model");
@@ -119,11 +127,21 @@ impl Core {
             let target = catalogue
                 .models()
                 .iter()
-                .find(|m| m.upstream == *new || m.id == *new)
+                .find(|m| m.id == *new)
+                .or_else(|| catalogue.models().iter().find(|m| m.upstream == *new))
                 .map(|m| m.id.clone());
             if let Some(target) = target {
-                catalogue.insert_alias(old.clone(), target);
+                catalogue.forward(old.clone(), target);
             }
+        }
+        // An answer that lists nothing says nothing about what is served.
+        if !offered.is_empty() {
+            let live = offered
+                .iter()
+                .map(|m| m.upstream.clone())
+                .filter(|id| !deprecated.iter().any(|(old, _)| old == id))
+                .collect();
+            catalogue.set_live(account, live);
         }
     }
 

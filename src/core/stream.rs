@@ -86,7 +86,7 @@ fn mid_stream_error(e: &DecodeError) -> ErrorInfo {
             ErrorKind::Overloaded,
             "the upstream ended the answer early",
         ),
-        DecodeError::VersionRejected { message } => {
+        DecodeError::VersionRejected { message } | DecodeError::ModelRetired { message } => {
             ErrorInfo::new(503, ErrorKind::Api, message.clone())
         }
         DecodeError::Malformed { message } => ErrorInfo::new(

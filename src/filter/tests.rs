@@ -12,7 +12,7 @@ fn row() -> RequestRow {
         api: ApiFormat::Anthropic.into(),
         path: "/v1/messages".into(),
         model: "claude-opus-4-8".into(),
-        model_routed: Some("claude-opus-4-5-thinking".into()),
+        model_routed: Some("claude-opus-4-6-thinking".into()),
         account: Some("alice@example.com".into()),
         status: Some(200),
         outcome: Some(Outcome::Ok),
@@ -82,7 +82,7 @@ fn status_codes_and_classes() {
 #[test]
 fn model_matches_requested_or_routed_ignoring_case() {
     assert_eq!(check("model:OPUS"), (true, false));
-    assert_eq!(check("model:4-5-thinking"), (true, false), "routed only");
+    assert_eq!(check("model:4-6-thinking"), (true, false), "routed only");
     assert_eq!(check("model:flash"), (false, true));
     assert_eq!(check("-model:opus"), (false, true));
 }

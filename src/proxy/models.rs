@@ -59,8 +59,7 @@ fn model_entries(core: &Core) -> Vec<Value> {
         })
     };
     let mut data: Vec<Value> = catalogue
-        .models()
-        .iter()
+        .served()
         .map(|m| entry(&m.id, &m.display_name, "antigravity"))
         .collect();
     for flow in all_flows(&core.flows()) {

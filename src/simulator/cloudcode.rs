@@ -13,6 +13,7 @@ use serde_json::{Map, Value, json};
 
 use super::ProjectForm;
 use super::faults::{QUOTA_RESET_DELAY, invalid_argument, rfc3339, unauthenticated};
+use super::gate::RETIRED;
 use super::models;
 use super::oauth::bearer;
 use super::script::estimate_tokens;
@@ -126,9 +127,14 @@ pub(crate) async fn fetch_available_models(
     let Some(name) = authenticate(&shared, &headers) else {
         return unauthenticated();
     };
+    let strict = shared.config.strict;
     let mut st = shared.lock();
     let mut list = Map::new();
-    for model in models::all() {
+    let retired_now = st.retired.clone();
+    for model in models::listed(strict) {
+        if retired_now.iter().any(|r| r.id == model.id) {
+            continue;
+        }
         let mut entry = json!({
             "displayName": model.display_name,
             "maxTokens": model.context,
@@ -143,9 +149,24 @@ pub(crate) async fn fetch_available_models(
         }
         list.insert(model.id.clone(), entry);
     }
+    let mut deprecated = Map::new();
+    deprecated.insert(
+        "gemini-2.5-pro".into(),
+        json!({ "newModelId": "gemini-pro-agent" }),
+    );
+    if strict {
+        for (id, _, successor, _) in RETIRED {
+            deprecated.insert((*id).into(), json!({ "newModelId": successor }));
+        }
+    }
+    for retired in &retired_now {
+        if let Some(successor) = &retired.successor {
+            deprecated.insert(retired.id.clone(), json!({ "newModelId": successor }));
+        }
+    }
     Json(json!({
         "models": list,
-        "deprecatedModelIds": { "gemini-2.5-pro": { "newModelId": "gemini-3-pro-high" } },
+        "deprecatedModelIds": deprecated,
         "webSearchModelIds": ["gemini-3-flash"],
     }))
     .into_response()

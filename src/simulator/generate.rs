@@ -18,6 +18,7 @@ use super::faults::{
     EMAIL_DOMAIN, Fault, QUOTA_RESET_DELAY, VERSION_REJECTED_TEXT, invalid_argument, not_found,
     permission_denied, quota_exhausted, stale_project, status_fault, unauthenticated,
 };
+use super::gate::{self, Refusal};
 use super::models;
 use super::script::{self, Reply, UserTurn};
 use super::sse::{self, Ending, Ids};
@@ -62,6 +63,8 @@ struct Call {
     name: String,
     envelope: Value,
     model: String,
+    /// The strict gateway's in-band notice, answered instead of the reply.
+    notice: Option<String>,
 }
 
 /// Authentication, user agent, JSON and model checks, in the upstream's order.
@@ -98,7 +101,30 @@ fn admit(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Result<Call, Box<
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    if !models::is_known(&model) {
+    let mut notice = None;
+    let retired_now = shared
+        .lock()
+        .retired
+        .iter()
+        .find(|r| r.id == model)
+        .cloned();
+    if let Some(retired) = retired_now {
+        let Some(text) = retired.notice else {
+            let message = format!("model {model:?} was retired during the run");
+            return Err(Box::new(refuse(&message, not_found())));
+        };
+        notice = Some(text);
+    } else if shared.config.strict {
+        match gate::refusal(&model, ua) {
+            Some(Refusal::NotFound) => {
+                let message = format!("retired model {model:?}");
+                return Err(Box::new(refuse(&message, not_found())));
+            }
+            Some(Refusal::Notice(text)) => notice = Some(text),
+            None => {}
+        }
+    }
+    if notice.is_none() && !models::is_known(&model, shared.config.strict) {
         return Err(Box::new(refuse(
             &format!("unknown model {model:?}"),
             not_found(),
@@ -108,6 +134,7 @@ fn admit(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Result<Call, Box<
         name,
         envelope,
         model,
+        notice,
     })
 }
 
@@ -121,6 +148,7 @@ fn handle(shared: Arc<Shared>, headers: &HeaderMap, body: &[u8], streaming: bool
         name,
         envelope,
         model,
+        notice,
     } = match admit(&shared, headers, body) {
         Ok(call) => call,
         Err(response) => return *response,
@@ -169,9 +197,10 @@ fn handle(shared: Arc<Shared>, headers: &HeaderMap, body: &[u8], streaming: bool
     }
     shared.lock().account(&name).fault_exhausted.remove(&model);
 
-    let reply = match fault {
-        Some(Fault::VersionRejected) => script::plain(&request, VERSION_REJECTED_TEXT),
-        Some(Fault::DisconnectMidStream) => {
+    let reply = match (fault, &notice) {
+        (_, Some(text)) => script::plain(&request, text),
+        (Some(Fault::VersionRejected), None) => script::plain(&request, VERSION_REJECTED_TEXT),
+        (Some(Fault::DisconnectMidStream), None) => {
             let said = turn.texts.join("\n");
             script::plain(&request, &script::greeting(&model, &said, false))
         }

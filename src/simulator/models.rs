@@ -1,9 +1,11 @@
 //! The models the simulated upstream serves (the built-in catalogue's upstream ids plus one the
-//! catalogue does not know), their limits, and how each family behaves in replies.
+//! catalogue does not know; the lenient simulator also still serves the retired ids), their
+//! limits, and how each family behaves in replies.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
+use super::gate::RETIRED;
 use crate::catalogue::{Catalogue, FamilyDefaults, ThinkingMode};
 
 /// A model only the simulator knows, so "new upstream models appear" can be tested.
@@ -49,9 +51,10 @@ impl Style {
     }
 }
 
-/// Gemini 3 models insist on thought signatures on replayed function calls.
+/// Gemini 3 models (Gemini 3.1 Pro is served as `gemini-pro-agent`) insist on thought
+/// signatures on replayed function calls.
 pub(crate) fn is_gemini3(model: &str) -> bool {
-    model.starts_with("gemini-3")
+    model.starts_with("gemini-3") || model == "gemini-pro-agent"
 }
 
 #[derive(Debug, Clone)]
@@ -67,6 +70,8 @@ pub(crate) struct SimModel {
 
 struct Registry {
     models: Vec<SimModel>,
+    /// Retired ids, shaped like their successors (served by the lenient simulator only).
+    retired: Vec<SimModel>,
     /// Public catalogue id → upstream id, for fault scopes and quotas given by public id.
     public_to_upstream: BTreeMap<String, String>,
 }
@@ -99,18 +104,33 @@ static REGISTRY: LazyLock<Registry> = LazyLock::new(|| {
         thinking: true,
         thinking_budget: 4096,
     });
+    let retired = RETIRED
+        .iter()
+        .filter_map(|(id, name, successor, _)| {
+            let like = models.iter().find(|m| m.id == *successor)?;
+            Some(SimModel {
+                id: (*id).to_owned(),
+                display_name: (*name).to_owned(),
+                ..like.clone()
+            })
+        })
+        .collect();
     Registry {
         models,
+        retired,
         public_to_upstream,
     }
 });
 
-pub(crate) fn all() -> &'static [SimModel] {
-    &REGISTRY.models
+/// What `fetchAvailableModels` lists: today's models (strict), or those plus the retired ids.
+pub(crate) fn listed(strict: bool) -> impl Iterator<Item = &'static SimModel> {
+    let retired: &[SimModel] = if strict { &[] } else { &REGISTRY.retired };
+    REGISTRY.models.iter().chain(retired)
 }
 
-pub(crate) fn is_known(model: &str) -> bool {
-    REGISTRY.models.iter().any(|m| m.id == model)
+/// Whether generate calls for `model` are served (strict: not the retired ids).
+pub(crate) fn is_known(model: &str, strict: bool) -> bool {
+    listed(strict).any(|m| m.id == model)
 }
 
 /// Maps a public catalogue id to its upstream id; anything else is returned unchanged.
@@ -128,10 +148,16 @@ mod tests {
 
     #[test]
     fn registry_has_catalogue_upstreams_and_the_extra_model() {
-        assert!(is_known("claude-sonnet-4-5"));
-        assert!(is_known("gpt-oss-120b-medium"));
-        assert!(!is_known("gpt-oss-120b"));
-        assert!(is_known(EXTRA_MODEL));
+        assert!(is_known("claude-sonnet-4-6", true));
+        assert!(is_known("gpt-oss-120b-medium", true));
+        assert!(!is_known("gpt-oss-120b", true));
+        assert!(is_known(EXTRA_MODEL, true));
+        assert!(!is_known("claude-sonnet-4-5", true), "retired");
+        assert!(
+            is_known("claude-sonnet-4-5", false),
+            "lenient still serves it"
+        );
+        assert_eq!(listed(false).count(), listed(true).count() + RETIRED.len());
         assert_eq!(to_upstream("gpt-oss-120b"), "gpt-oss-120b-medium");
         assert_eq!(to_upstream("whatever"), "whatever");
     }

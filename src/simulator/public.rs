@@ -66,7 +66,7 @@ pub(crate) async fn models_call(
     }
     // Public ids (`models/gemini-3-flash` style prefixes included) map to the simulator's.
     let model = models::to_upstream(model.strip_prefix("models/").unwrap_or(model));
-    if !models::is_known(&model) {
+    if !models::is_known(&model, shared.config.strict) {
         return not_found();
     }
     let request: Value = match serde_json::from_slice(&body) {

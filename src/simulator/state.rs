@@ -34,6 +34,8 @@ pub struct SimStats {
     pub load_code_assist_calls: u64,
     pub onboard_calls: u64,
     pub fetch_models_calls: u64,
+    /// `GET /manifest/*` (the updater manifest) requests.
+    pub manifest_calls: u64,
     /// SSE bodies currently being written.
     pub open_streams: u64,
     /// Validation errors (400 `INVALID_ARGUMENT`) returned to generate calls, most recent last.
@@ -130,6 +132,18 @@ pub(crate) struct State {
     pub devices: HashMap<String, DeviceGrant>,
     pub faults: Vec<QueuedFault>,
     pub stats: SimStats,
+    /// Models retired during the run (`SimHandle::retire`), on top of `gate::RETIRED`.
+    pub retired: Vec<RetiredModel>,
+}
+
+/// A model the upstream stopped serving during the run.
+#[derive(Debug, Clone)]
+pub(crate) struct RetiredModel {
+    pub id: String,
+    /// Listed under `deprecatedModelIds` when set.
+    pub successor: Option<String>,
+    /// The 200 answer generate calls get; 404 `NOT_FOUND` without one.
+    pub notice: Option<String>,
 }
 
 impl State {

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::{SimConfig, SimHandle, start};
 
-pub(super) const UA: &str = "antigravity/1.15.8 linux/amd64";
+pub(super) const UA: &str = "antigravity/hub/2.10.0 linux/amd64";
 
 pub(super) struct Sim {
     pub handle: SimHandle,

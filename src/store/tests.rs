@@ -69,7 +69,7 @@ fn a_request_row_follows_started_routed_progress_finished() {
     for (attempt, account) in [(1, "aaaa1111"), (2, "bbbb2222")] {
         bus.emit(ProxyEvent::RequestRouted {
             id,
-            model_routed: "claude-opus-4-5-thinking".into(),
+            model_routed: "claude-opus-4-6-thinking".into(),
             account: account.into(),
             attempt,
         });
@@ -112,7 +112,7 @@ fn a_request_row_follows_started_routed_progress_finished() {
     assert_eq!(row.model, "opus");
     assert_eq!(
         row.model_routed.as_deref(),
-        Some("claude-opus-4-5-thinking")
+        Some("claude-opus-4-6-thinking")
     );
     assert_eq!(row.account.as_deref(), Some("bbbb2222"));
     assert_eq!(row.attempts, 2);
@@ -341,10 +341,10 @@ fn write_throughput_and_size_per_thousand_rows() {
     let n = 10_000;
     let start = Instant::now();
     for i in 0..n {
-        let id = started(&bus, Utc::now(), "claude-sonnet-4-5");
+        let id = started(&bus, Utc::now(), "claude-sonnet-4-6");
         bus.emit(ProxyEvent::RequestRouted {
             id,
-            model_routed: "claude-sonnet-4-5".into(),
+            model_routed: "claude-sonnet-4-6".into(),
             account: "abcd1234".into(),
             attempt: 1,
         });
@@ -390,7 +390,7 @@ fn write_throughput_with_bodies() {
     let n: u32 = 1_000;
     let start = Instant::now();
     for i in 0..n {
-        let id = started(&bus, Utc::now(), "claude-sonnet-4-5");
+        let id = started(&bus, Utc::now(), "claude-sonnet-4-6");
         for stage in [
             Stage::ClientRequest,
             Stage::UpstreamRequest,

@@ -7,6 +7,7 @@
 mod contents;
 mod decode;
 mod generation;
+mod notices;
 mod request;
 mod signatures;
 mod tools;
@@ -15,6 +16,7 @@ mod tools;
 mod tests;
 
 pub use decode::{DecodeError, StreamDecoder};
+pub use notices::{NoticeKind, Notices, Probe};
 pub use request::{UpstreamPlan, UpstreamTarget, build_request, count_tokens_body, session_id};
 pub use signatures::{
     DEFAULT_CAPACITY, DEFAULT_TTL_MS, MIN_CLAUDE_SIGNATURE_LEN, SignatureRecord, SignatureStore,

@@ -1,6 +1,7 @@
 //! The Cloud Code `v1internal` client: every call tries the configured endpoints in order,
 //! with the Antigravity User-Agent; failures are classified once, here.
 
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -31,7 +32,8 @@ pub struct ProjectInfo {
 pub struct AntigravityClient {
     http: reqwest::Client,
     endpoints: Vec<String>,
-    user_agent: String,
+    /// Shared by the clones, so a newly discovered client version reaches every caller.
+    user_agent: Arc<RwLock<String>>,
     idle_timeout: Duration,
     response_timeout: Duration,
     onboard_poll: Duration,
@@ -51,7 +53,7 @@ impl AntigravityClient {
                 .into_iter()
                 .map(|e| e.trim_end_matches('/').to_owned())
                 .collect(),
-            user_agent,
+            user_agent: Arc::new(RwLock::new(user_agent)),
             idle_timeout,
             response_timeout,
             onboard_poll: Duration::from_secs(2),
@@ -65,8 +67,20 @@ impl AntigravityClient {
         self
     }
 
-    pub fn user_agent(&self) -> &str {
-        &self.user_agent
+    pub fn user_agent(&self) -> String {
+        self.user_agent
+            .read()
+            .expect("user agent lock poisoned")
+            .clone()
+    }
+
+    /// Sends `user_agent` from now on (a newly discovered client version).
+    pub fn set_user_agent(&self, user_agent: String) {
+        *self.user_agent.write().expect("user agent lock poisoned") = user_agent;
+    }
+
+    pub fn endpoint_count(&self) -> usize {
+        self.endpoints.len()
     }
 
     /// `streamGenerateContent?alt=sse`: the open event stream, or the classified failure.
@@ -76,10 +90,21 @@ impl AntigravityClient {
         token: &str,
         body: Bytes,
     ) -> Result<UpstreamChunks, CallError> {
-        let response = self
-            .post_with_fallback(token, "streamGenerateContent?alt=sse", body, true)
+        Ok(self.stream_generate_from(token, body, 0).await?.1)
+    }
+
+    /// `stream_generate` starting at endpoint `first` (after one answered with an in-band
+    /// version notice); also says which endpoint answered.
+    pub async fn stream_generate_from(
+        &self,
+        token: &str,
+        body: Bytes,
+        first: usize,
+    ) -> Result<(usize, UpstreamChunks), CallError> {
+        let (served, response) = self
+            .post_with_fallback(token, "streamGenerateContent?alt=sse", body, true, first)
             .await?;
-        Ok(json_events(response, self.idle_timeout))
+        Ok((served, json_events(response, self.idle_timeout)))
     }
 
     /// `countTokens`: the upstream's token count for a request.
@@ -146,7 +171,9 @@ impl AntigravityClient {
 
     async fn json_call(&self, token: &str, method: &str, body: &Value) -> Result<Value, CallError> {
         let body = Bytes::from(serde_json::to_vec(body).expect("a JSON value always serializes"));
-        let response = self.post_with_fallback(token, method, body, false).await?;
+        let (_, response) = self
+            .post_with_fallback(token, method, body, false, 0)
+            .await?;
         let bytes = response
             .bytes()
             .await
@@ -157,23 +184,26 @@ impl AntigravityClient {
 
     /// POSTs to each endpoint in turn. Errors tied to the account or the request (429, 401,
     /// 400, a stale project, a terms-of-service refusal) return at once; others move on to the
-    /// next endpoint, and the most telling failure is reported when all fail.
+    /// next endpoint, and the most telling failure is reported when all fail. Starts at
+    /// endpoint `first`; answers with the index of the endpoint that answered.
     async fn post_with_fallback(
         &self,
         token: &str,
         method: &str,
         body: Bytes,
         streaming: bool,
-    ) -> Result<reqwest::Response, CallError> {
+        first: usize,
+    ) -> Result<(usize, reqwest::Response), CallError> {
         let mut worst: Option<UpstreamFailure> = None;
         let mut unreachable = Vec::new();
-        for endpoint in &self.endpoints {
+        let user_agent = self.user_agent();
+        for (index, endpoint) in self.endpoints.iter().enumerate().skip(first) {
             let url = format!("{endpoint}/v1internal:{method}");
             let mut request = self
                 .http
                 .post(&url)
                 .bearer_auth(token)
-                .header("user-agent", &self.user_agent)
+                .header("user-agent", &user_agent)
                 .header("content-type", "application/json")
                 .body(body.clone());
             if streaming {
@@ -193,7 +223,7 @@ impl AntigravityClient {
             };
             let status = response.status();
             if status.is_success() {
-                return Ok(response);
+                return Ok((index, response));
             }
             let retry_after = response
                 .headers()

@@ -13,14 +13,8 @@ use serde_json::Value;
 
 pub use self::timing::parse_duration;
 use self::timing::{ceil_secs, header_delay, human, text_delay};
+use crate::translate::antigravity::{NoticeKind, Notices};
 use crate::translate::ir::{ErrorInfo, ErrorKind};
-
-/// Lower-case fragments of the reply the upstream gives clients whose version it no longer
-/// accepts (as an error body, or even as a 200 answer).
-const VERSION_TEXTS: &[&str] = &[
-    "version of antigravity is no longer supported",
-    "version of antigravity is out of date",
-];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FailureKind {
@@ -43,6 +37,8 @@ pub enum FailureKind {
     Server,
     /// The upstream refuses this client version (User-Agent) outright.
     VersionRejected,
+    /// The upstream no longer serves this model (a retirement notice).
+    ModelRetired,
 }
 
 impl FailureKind {
@@ -121,8 +117,11 @@ pub fn classify(
 }
 
 fn kind_for(status: u16, rpc: &Rpc, body: &str, msg: &str, stale: bool) -> FailureKind {
-    if VERSION_TEXTS.iter().any(|v| body.contains(v)) {
-        return FailureKind::VersionRejected;
+    // The same phrases the upstream also sends as 200 answers (`notices::BUILTIN`).
+    match Notices::builtin().find_in(body) {
+        Some(NoticeKind::Version) => return FailureKind::VersionRejected,
+        Some(NoticeKind::Retired) => return FailureKind::ModelRetired,
+        None => {}
     }
     match status {
         429 => match rpc.reason.as_deref() {
@@ -323,9 +322,18 @@ fn clip(text: &str) -> String {
 impl UpstreamFailure {
     /// A failure for the version-rejection reply found inside a 200 stream.
     pub fn version_rejected(message: impl Into<String>) -> Self {
+        Self::in_band(FailureKind::VersionRejected, message)
+    }
+
+    /// A failure for the retirement notice found inside a 200 stream.
+    pub fn model_retired(message: impl Into<String>) -> Self {
+        Self::in_band(FailureKind::ModelRetired, message)
+    }
+
+    fn in_band(kind: FailureKind, message: impl Into<String>) -> Self {
         Self {
             status: 200,
-            kind: FailureKind::VersionRejected,
+            kind,
             reason: None,
             message: message.into(),
             model: None,
@@ -407,7 +415,16 @@ impl UpstreamFailure {
                 ErrorKind::Api,
                 format!(
                     "Antigravity rejected this client's version (\"{msg}\"). Set \
-                     ANTI_API_ANTIGRAVITY_VERSION to a current Antigravity version and retry."
+                     `antigravity_version` under [upstream] in config.toml (or \
+                     ANTI_API_ANTIGRAVITY_VERSION) to the current Antigravity version and retry."
+                ),
+            ),
+            FailureKind::ModelRetired => (
+                404,
+                ErrorKind::NotFound,
+                format!(
+                    "Antigravity no longer serves {which} (\"{msg}\") and no successor is \
+                     known; ask for another model, or add an alias under [models.aliases]."
                 ),
             ),
         };

@@ -153,7 +153,7 @@ run_case() {
 
 echo "claude-code version: $("$CLAUDE_BIN" --version 2>/dev/null || echo unknown)"
 run_case default-model
-run_case sonnet --model claude-sonnet-4-5
+run_case sonnet --model claude-sonnet-4-6
 
 echo "claude-code: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -24,11 +24,11 @@ STARTUP_TIMEOUT = 30.0
 GREETING = "Hello from the Antigravity simulator ("
 # The built-in catalogue's public ids (the brief's model list).
 CATALOGUE = [
-    "claude-sonnet-4-5",
-    "claude-sonnet-4-5-thinking",
-    "claude-opus-4-5-thinking",
+    "claude-sonnet-4-6",
+    "claude-sonnet-4-6-thinking",
+    "claude-opus-4-6-thinking",
     "gemini-3-flash",
-    "gemini-3-pro-high",
+    "gemini-pro-agent",
     "gpt-oss-120b",
 ]
 # The built-in routing entries that /v1/models also lists.

@@ -10,7 +10,7 @@ import pytest
 
 from support import ANTHROPIC_WEATHER_TOOL, CATALOGUE, GREETING, TOOL_RESULT
 
-FAMILIES = ["claude-sonnet-4-5", "gemini-3-flash", "gpt-oss-120b"]
+FAMILIES = ["claude-sonnet-4-6", "gemini-3-flash", "gpt-oss-120b"]
 THINKING = {"type": "enabled", "budget_tokens": 2048}
 
 
@@ -93,7 +93,7 @@ def test_non_stream(ant, model):
 
 def test_system_blocks_and_history(ant):
     msg = ant.messages.create(
-        model="claude-sonnet-4-5",
+        model="claude-sonnet-4-6",
         max_tokens=256,
         system=[
             {"type": "text", "text": "You are terse."},
@@ -114,7 +114,7 @@ def test_system_blocks_and_history(ant):
 
 def test_stream_helper_final_message(ant):
     with ant.messages.stream(
-        model="claude-sonnet-4-5", max_tokens=256, messages=user("stream via the helper")
+        model="claude-sonnet-4-6", max_tokens=256, messages=user("stream via the helper")
     ) as stream:
         streamed = "".join(stream.text_stream)
         final = stream.get_final_message()
@@ -126,7 +126,7 @@ def test_stream_helper_final_message(ant):
     assert final.id.startswith("msg_")
 
 
-@pytest.mark.parametrize("model", ["claude-sonnet-4-5", "gemini-3-flash"])
+@pytest.mark.parametrize("model", ["claude-sonnet-4-6", "gemini-3-flash"])
 def test_raw_stream_event_order(ant, model):
     events = raw_events(ant, model=model, max_tokens=256, messages=user("raw events please"))
     check_event_order(events)
@@ -141,10 +141,10 @@ def test_raw_stream_event_order(ant, model):
 
 
 def test_max_tokens_stop_reason(ant):
-    msg = ant.messages.create(model="claude-sonnet-4-5", max_tokens=256, messages=user("stop [[sim:max_tokens]]"))
+    msg = ant.messages.create(model="claude-sonnet-4-6", max_tokens=256, messages=user("stop [[sim:max_tokens]]"))
     assert msg.stop_reason == "max_tokens"
     assert texts(msg).startswith(GREETING)
-    events = raw_events(ant, model="claude-sonnet-4-5", max_tokens=256, messages=user("stop [[sim:max_tokens]]"))
+    events = raw_events(ant, model="claude-sonnet-4-6", max_tokens=256, messages=user("stop [[sim:max_tokens]]"))
     check_event_order(events)
     assert events[-2].delta.stop_reason == "max_tokens"
 
@@ -199,10 +199,10 @@ def test_tools_stream(ant, model):
 @pytest.mark.parametrize(
     ("model", "result_content"),
     [
-        ("claude-sonnet-4-5", TOOL_RESULT),
+        ("claude-sonnet-4-6", TOOL_RESULT),
         ("gemini-3-flash", TOOL_RESULT),
         # Claude Code's shape: a list of text blocks, is_error and cache_control.
-        ("claude-sonnet-4-5", [{"type": "text", "text": TOOL_RESULT}]),
+        ("claude-sonnet-4-6", [{"type": "text", "text": TOOL_RESULT}]),
         ("gpt-oss-120b", TOOL_RESULT),
     ],
 )
@@ -229,7 +229,7 @@ def test_tool_round_trip(ant, model, result_content):
 # --- thinking -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("model", ["claude-sonnet-4-5", "claude-sonnet-4-5-thinking"])
+@pytest.mark.parametrize("model", ["claude-sonnet-4-6", "claude-sonnet-4-6-thinking"])
 def test_thinking_then_replay(ant, model):
     messages = user("Use get_weather for Madrid")
     first = ant.messages.create(
@@ -258,7 +258,7 @@ def test_thinking_then_replay(ant, model):
 
 
 def test_thinking_plain_text(ant):
-    msg = ant.messages.create(model="claude-sonnet-4-5", max_tokens=4096, thinking=THINKING, messages=user("ponder"))
+    msg = ant.messages.create(model="claude-sonnet-4-6", max_tokens=4096, thinking=THINKING, messages=user("ponder"))
     assert [b.type for b in msg.content] == ["thinking", "text"], msg.content
     assert msg.content[0].thinking
     assert msg.content[0].signature
@@ -267,7 +267,7 @@ def test_thinking_plain_text(ant):
 
 
 def test_thinking_streamed(ant):
-    params = dict(model="claude-sonnet-4-5", max_tokens=4096, thinking=THINKING, messages=user("ponder in a stream"))
+    params = dict(model="claude-sonnet-4-6", max_tokens=4096, thinking=THINKING, messages=user("ponder in a stream"))
     events = raw_events(ant, **params)
     check_event_order(events)
     starts = [e for e in events if e.type == "content_block_start"]
@@ -291,11 +291,11 @@ def test_thinking_streamed(ant):
 
 
 def test_count_tokens(ant):
-    short = ant.messages.count_tokens(model="claude-sonnet-4-5", messages=user("hi"))
+    short = ant.messages.count_tokens(model="claude-sonnet-4-6", messages=user("hi"))
     assert isinstance(short.input_tokens, int)
     assert short.input_tokens > 0
     longer = ant.messages.count_tokens(
-        model="claude-sonnet-4-5",
+        model="claude-sonnet-4-6",
         system="You are a helpful assistant. " * 20,
         tools=[ANTHROPIC_WEATHER_TOOL],
         messages=user("Tell me a long story about the weather in many cities. " * 20),
@@ -314,10 +314,10 @@ def test_models_list(ant):
 
 
 def test_bearer_auth_token(ant_bearer):
-    msg = ant_bearer.messages.create(model="claude-sonnet-4-5", max_tokens=128, messages=user("bearer here"))
+    msg = ant_bearer.messages.create(model="claude-sonnet-4-6", max_tokens=128, messages=user("bearer here"))
     assert texts(msg).startswith(GREETING)
     assert "You said: bearer here" in texts(msg)
-    with ant_bearer.messages.stream(model="claude-sonnet-4-5", max_tokens=128, messages=user("bearer stream")) as s:
+    with ant_bearer.messages.stream(model="claude-sonnet-4-6", max_tokens=128, messages=user("bearer stream")) as s:
         final = s.get_final_message()
     assert "You said: bearer stream" in texts(final)
 
@@ -340,7 +340,7 @@ def test_beta_endpoint_with_claude_code_shapes(ant):
         },
     }
     msg = ant.beta.messages.create(
-        model="claude-sonnet-4-5",
+        model="claude-sonnet-4-6",
         max_tokens=1024,
         tools=[bash],
         betas=["claude-code-20250219", "interleaved-thinking-2025-05-14"],

@@ -12,7 +12,7 @@ from support import GREETING, make_anthropic, make_openai
 QUOTA = "[[sim:fault=quota_exhausted]] hello"
 BAD_REQUEST = "[[sim:fault=bad_request]] hello"
 DISCONNECT = "[[sim:fault=disconnect]] hello"
-FAULT_MODEL = "gemini-3-pro-high"
+FAULT_MODEL = "gemini-pro-agent"
 # The simulator's quota fault says the quota resets in 1h16m0.667s (4560.667 s).
 QUOTA_RESET = range(4500, 4600)
 
@@ -45,7 +45,7 @@ def test_openai_quota_exhausted_is_429(fresh_server, stream):
     assert retry_after(again.value) in QUOTA_RESET
 
     # Other models are unaffected.
-    ok = oai.chat.completions.create(model="claude-sonnet-4-5", messages=user("still alive"))
+    ok = oai.chat.completions.create(model="claude-sonnet-4-6", messages=user("still alive"))
     assert ok.choices[0].message.content.startswith(GREETING)
 
 
@@ -69,7 +69,7 @@ def test_anthropic_quota_exhausted_is_429(fresh_server, stream):
         ant.messages.create(model=FAULT_MODEL, max_tokens=64, messages=user("plain request"))
     assert retry_after(again.value) in QUOTA_RESET
 
-    ok = ant.messages.create(model="claude-sonnet-4-5", max_tokens=64, messages=user("still alive"))
+    ok = ant.messages.create(model="claude-sonnet-4-6", max_tokens=64, messages=user("still alive"))
     assert ok.content[0].text.startswith(GREETING)
 
 

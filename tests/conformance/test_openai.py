@@ -9,7 +9,7 @@ import pytest
 
 from support import CATALOGUE, GREETING, OPENAI_WEATHER_TOOL, ROUTES, TOOL_RESULT
 
-FAMILIES = ["claude-sonnet-4-5", "gemini-3-flash", "gpt-oss-120b"]
+FAMILIES = ["claude-sonnet-4-6", "gemini-3-flash", "gpt-oss-120b"]
 
 
 def user(text: str) -> list[dict]:
@@ -65,7 +65,7 @@ def test_non_stream(oai, model):
 
 def test_system_and_multi_turn_history(oai):
     resp = oai.chat.completions.create(
-        model="claude-sonnet-4-5",
+        model="claude-sonnet-4-6",
         messages=[
             {"role": "system", "content": "You are terse."},
             {"role": "user", "content": "first question"},
@@ -100,7 +100,7 @@ def test_stream(oai, model):
 
 def test_stream_helper_final_completion(oai):
     events = []
-    with oai.chat.completions.stream(model="claude-sonnet-4-5", messages=user("use the helper")) as stream:
+    with oai.chat.completions.stream(model="claude-sonnet-4-6", messages=user("use the helper")) as stream:
         for event in stream:
             events.append(event)
         final = stream.get_final_completion()
@@ -116,7 +116,7 @@ def test_stream_helper_final_completion(oai):
     assert final.choices[0].finish_reason == "stop"
 
 
-@pytest.mark.parametrize("model", ["claude-sonnet-4-5", "gemini-3-flash"])
+@pytest.mark.parametrize("model", ["claude-sonnet-4-6", "gemini-3-flash"])
 def test_stream_include_usage(oai, model):
     stream = oai.chat.completions.create(
         model=model,
@@ -139,11 +139,11 @@ def test_stream_include_usage(oai, model):
 
 
 def test_max_tokens_finish_is_length(oai):
-    resp = oai.chat.completions.create(model="claude-sonnet-4-5", messages=user("cut me off [[sim:max_tokens]]"))
+    resp = oai.chat.completions.create(model="claude-sonnet-4-6", messages=user("cut me off [[sim:max_tokens]]"))
     assert resp.choices[0].finish_reason == "length"
     assert resp.choices[0].message.content.startswith(GREETING)
     stream = oai.chat.completions.create(
-        model="claude-sonnet-4-5", messages=user("cut me off [[sim:max_tokens]]"), stream=True
+        model="claude-sonnet-4-6", messages=user("cut me off [[sim:max_tokens]]"), stream=True
     )
     _, content, finishes = collect_stream(stream)
     assert content.startswith(GREETING)
@@ -194,7 +194,7 @@ def test_tools_stream(oai, model):
 
 def test_tools_stream_helper(oai):
     with oai.chat.completions.stream(
-        model="claude-sonnet-4-5",
+        model="claude-sonnet-4-6",
         messages=user("Call get_weather for Lisbon"),
         tools=[OPENAI_WEATHER_TOOL],
     ) as stream:
@@ -212,7 +212,7 @@ def test_tools_stream_helper(oai):
 
 @pytest.mark.parametrize(
     ("model", "stream_first"),
-    [("claude-sonnet-4-5", False), ("gemini-3-flash", False), ("gemini-3-flash", True), ("gpt-oss-120b", False)],
+    [("claude-sonnet-4-6", False), ("gemini-3-flash", False), ("gemini-3-flash", True), ("gpt-oss-120b", False)],
 )
 def test_tool_round_trip(oai, model, stream_first):
     messages = user("Use get_weather for Rome")
@@ -252,7 +252,7 @@ def test_tool_round_trip(oai, model, stream_first):
 
 def test_reasoning_effort_on_thinking_model(oai):
     resp = oai.chat.completions.create(
-        model="claude-sonnet-4-5-thinking",
+        model="claude-sonnet-4-6-thinking",
         messages=user("think first"),
         reasoning_effort="high",
     )
@@ -278,7 +278,7 @@ def test_reasoning_effort_levels(oai, effort):
 
 def test_reasoning_effort_streamed(oai):
     stream = oai.chat.completions.create(
-        model="claude-sonnet-4-5-thinking", messages=user("think in a stream"), reasoning_effort="medium", stream=True
+        model="claude-sonnet-4-6-thinking", messages=user("think in a stream"), reasoning_effort="medium", stream=True
     )
     chunks, content, finishes = collect_stream(stream)
     assert content.startswith(GREETING)
@@ -291,7 +291,7 @@ def test_reasoning_effort_streamed(oai):
 
 def test_unknown_reasoning_effort_is_400(oai):
     with pytest.raises(openai.BadRequestError) as err:
-        oai.chat.completions.create(model="claude-sonnet-4-5", messages=user("hi"), reasoning_effort="ludicrous")
+        oai.chat.completions.create(model="claude-sonnet-4-6", messages=user("hi"), reasoning_effort="ludicrous")
     assert err.value.status_code == 400
     assert "ludicrous" in err.value.message or "reasoning_effort" in err.value.message
 
@@ -316,7 +316,7 @@ def test_unknown_model_is_400_naming_it(oai):
     e = err.value
     assert e.status_code == 400
     assert "gpt-4o" in e.message, e.message
-    assert "claude-sonnet-4-5" in e.message, f"the error should list the available ids: {e.message}"
+    assert "claude-sonnet-4-6" in e.message, f"the error should list the available ids: {e.message}"
 
 
 def test_unknown_model_streamed_is_400(oai):

@@ -140,7 +140,7 @@ fn console_in_tmux_live_rows_stream_filter_replay_export_quit_and_history() {
     // A quota error: stands out as 429! in the list.
     let quota = post(
         port,
-        r#"{"model":"gemini-3-pro-low","messages":[{"role":"user","content":"[[sim:fault=quota_exhausted]] hi"}]}"#,
+        r#"{"model":"gemini-3.1-pro-low","messages":[{"role":"user","content":"[[sim:fault=quota_exhausted]] hi"}]}"#,
     );
     assert_eq!(quota.join().unwrap(), 429);
     tmux.wait_for("the 429 row", |s| s.contains("429!"));

@@ -12,7 +12,7 @@ use tokio::io::AsyncReadExt as _;
 use super::support::{Harness, read_then_drop};
 
 fn ask(stream: bool, text: &str) -> Value {
-    json!({"model": "claude-sonnet-4-5", "max_tokens": 100, "stream": stream,
+    json!({"model": "claude-sonnet-4-6", "max_tokens": 100, "stream": stream,
            "messages": [{"role": "user", "content": text}]})
 }
 

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::support::{Harness, parse_sse};
 
 /// The model every row asks for.
-pub const MODEL: &str = "claude-sonnet-4-5";
+pub const MODEL: &str = "claude-sonnet-4-6";
 /// Queued uses of a "persistent" fault: more than any request makes.
 pub const PERSISTENT: u32 = 50;
 

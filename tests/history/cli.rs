@@ -240,7 +240,7 @@ fn replay_and_history_explain_what_is_missing() {
             at: chrono::Utc::now(),
             api: ApiFormat::Anthropic,
             path: "/v1/messages".into(),
-            model_requested: "claude-sonnet-4-5".into(),
+            model_requested: "claude-sonnet-4-6".into(),
             stream: false,
             user_agent: None,
             replay_of: None,

@@ -54,7 +54,7 @@ async fn send_four(h: &Harness) {
     let (status, events) = h
         .post_sse(
             "/v1/messages",
-            &json!({"model": "claude-sonnet-4-5", "max_tokens": 100, "stream": true,
+            &json!({"model": "claude-sonnet-4-6", "max_tokens": 100, "stream": true,
                     "messages": [{"role": "user", "content": "stream please"}]}),
         )
         .await;
@@ -65,7 +65,7 @@ async fn send_four(h: &Harness) {
     let (status, body) = h
         .post_json(
             "/v1/chat/completions",
-            &json!({"model": "gemini-3-pro-high", "messages": [
+            &json!({"model": "gemini-pro-agent", "messages": [
                 {"role": "user", "content": "this one fails"}]}),
         )
         .await;
@@ -73,7 +73,7 @@ async fn send_four(h: &Harness) {
     let (status, body) = h
         .post_json(
             "/v1/chat/completions",
-            &json!({"model": "claude-sonnet-4-5", "tools": weather_tool(), "messages": [
+            &json!({"model": "claude-sonnet-4-6", "tools": weather_tool(), "messages": [
                 {"role": "user", "content": "Use get_weather for Paris"}]}),
         )
         .await;
@@ -230,7 +230,7 @@ async fn rows_bodies_redaction_filter_paging_and_restart_with_capture_all() {
     assert_eq!(pick("has:error"), [failed]);
     assert_eq!(pick("api:anthropic"), [streamed]);
     assert_eq!(pick("stream:true"), [streamed]);
-    assert_eq!(pick("model:PRO-HIGH"), [failed]);
+    assert_eq!(pick("model:PRO-AGENT"), [failed]);
     assert_eq!(pick(&format!("acct:{}", &bob[..4])), [failed]);
     assert_eq!(pick("-has:error api:openai"), [tool, plain]);
     assert_eq!(pick("replay:true"), Vec::<&RequestRow>::new());

@@ -13,10 +13,10 @@ use serde_json::{Value, json};
 
 /// Catalogue models covering every family and thinking mode (and one without images).
 pub const MODELS: &[&str] = &[
-    "claude-sonnet-4-5",
-    "claude-opus-4-5-thinking",
+    "claude-sonnet-4-6",
+    "claude-opus-4-6-thinking",
     "gemini-3-flash",
-    "gemini-3-pro-high",
+    "gemini-pro-agent",
     "gpt-oss-120b",
 ];
 

@@ -26,7 +26,7 @@ async fn non_streaming_text_with_query_string() {
     let (status, body) = h
         .post_json(
             "/v1/messages?beta=true",
-            &json!({"model": "claude-sonnet-4-5", "max_tokens": 256,
+            &json!({"model": "claude-sonnet-4-6", "max_tokens": 256,
                     "system": [{"type": "text", "text": "Be brief.", "cache_control": {"type": "ephemeral"}}],
                     "messages": [{"role": "user", "content": "hi"}]}),
         )
@@ -35,7 +35,7 @@ async fn non_streaming_text_with_query_string() {
     assert_eq!(body["type"], "message");
     assert_eq!(body["role"], "assistant");
     assert!(body["id"].as_str().unwrap().starts_with("msg_"));
-    assert_eq!(body["model"], "claude-sonnet-4-5");
+    assert_eq!(body["model"], "claude-sonnet-4-6");
     assert_eq!(body["content"][0]["type"], "text");
     assert!(
         body["content"][0]["text"]
@@ -56,7 +56,7 @@ async fn streaming_event_sequence_is_complete() {
     let (status, events) = h
         .post_sse(
             "/v1/messages",
-            &json!({"model": "claude-sonnet-4-5", "max_tokens": 256, "stream": true,
+            &json!({"model": "claude-sonnet-4-6", "max_tokens": 256, "stream": true,
                     "messages": [{"role": "user", "content": "hello"}]}),
         )
         .await;
@@ -100,7 +100,7 @@ async fn tool_use_and_tool_result_round_trip() {
     let (status, body) = h
         .post_json(
             "/v1/messages",
-            &json!({"model": "claude-sonnet-4-5", "max_tokens": 512, "tools": weather_tool(), "messages": [ask]}),
+            &json!({"model": "claude-sonnet-4-6", "max_tokens": 512, "tools": weather_tool(), "messages": [ask]}),
         )
         .await;
     assert_eq!(status, 200, "{body}");
@@ -117,7 +117,7 @@ async fn tool_use_and_tool_result_round_trip() {
     let (status, body) = h
         .post_json(
             "/v1/messages",
-            &json!({"model": "claude-sonnet-4-5", "max_tokens": 512, "tools": weather_tool(), "messages": [
+            &json!({"model": "claude-sonnet-4-6", "max_tokens": 512, "tools": weather_tool(), "messages": [
                 ask,
                 {"role": "assistant", "content": [tool_use]},
                 {"role": "user", "content": [{"type": "tool_result", "tool_use_id": tool_use["id"],
@@ -138,7 +138,7 @@ async fn tool_use_and_tool_result_round_trip() {
 async fn thinking_streams_with_signature_and_replays() {
     let h = Harness::start(&["alice"]).await;
     let ask = json!({"role": "user", "content": "use get_weather for Paris"});
-    let request = json!({"model": "claude-sonnet-4-5", "max_tokens": 4096, "stream": true,
+    let request = json!({"model": "claude-sonnet-4-6", "max_tokens": 4096, "stream": true,
         "thinking": {"type": "enabled", "budget_tokens": 2048},
         "tools": weather_tool(), "messages": [ask]});
     let (status, events) = h.post_sse("/v1/messages", &request).await;
@@ -172,13 +172,14 @@ async fn thinking_streams_with_signature_and_replays() {
     let mut tool = tool.expect("a tool_use block");
     tool["input"] = serde_json::from_str(&tool_json).unwrap();
     let upstream = h.sim.stats().last_request.unwrap();
+    assert_eq!(upstream["model"], "claude-sonnet-4-6");
     assert_eq!(
-        upstream["model"], "claude-sonnet-4-5-thinking",
-        "thinking moved to the thinking model"
+        upstream["request"]["generationConfig"]["thinkingConfig"]["thinkingBudget"], 2048,
+        "Sonnet 4.6 thinks when asked"
     );
 
     // Second turn: the client replays the signed thinking block and the tool call.
-    let replay = json!({"model": "claude-sonnet-4-5", "max_tokens": 4096,
+    let replay = json!({"model": "claude-sonnet-4-6", "max_tokens": 4096,
     "thinking": {"type": "enabled", "budget_tokens": 2048},
     "tools": weather_tool(), "messages": [
         ask,
@@ -210,7 +211,7 @@ async fn thinking_restored_when_the_client_drops_it() {
     // upstream: the proxy restores the signed thinking it saw for that tool call.
     let h = Harness::start(&["alice"]).await;
     let ask = json!({"role": "user", "content": "use get_weather for Paris"});
-    let first = json!({"model": "claude-sonnet-4-5-thinking", "max_tokens": 4096,
+    let first = json!({"model": "claude-sonnet-4-6-thinking", "max_tokens": 4096,
         "tools": weather_tool(), "messages": [ask]});
     let (status, body) = h.post_json("/v1/messages", &first).await;
     assert_eq!(status, 200, "{body}");
@@ -221,7 +222,7 @@ async fn thinking_restored_when_the_client_drops_it() {
         .find(|b| b["type"] == "tool_use")
         .unwrap()
         .clone();
-    let second = json!({"model": "claude-sonnet-4-5-thinking", "max_tokens": 4096, "tools": weather_tool(), "messages": [
+    let second = json!({"model": "claude-sonnet-4-6-thinking", "max_tokens": 4096, "tools": weather_tool(), "messages": [
         ask,
         {"role": "assistant", "content": [tool]},
         {"role": "user", "content": [{"type": "tool_result", "tool_use_id": tool["id"], "content": "hail"}]}
@@ -241,7 +242,7 @@ async fn count_tokens_answers_a_positive_count() {
     let (status, body) = h
         .post_json(
             "/v1/messages/count_tokens",
-            &json!({"model": "claude-sonnet-4-5", "messages": [{"role": "user", "content": "count these words please"}]}),
+            &json!({"model": "claude-sonnet-4-6", "messages": [{"role": "user", "content": "count these words please"}]}),
         )
         .await;
     assert_eq!(status, 200, "{body}");
@@ -255,7 +256,7 @@ async fn errors_use_the_anthropic_shape() {
     let (status, body) = h
         .post_json(
             "/v1/messages",
-            &json!({"model": "claude-sonnet-4-5", "messages": [{"role": "user", "content": "x"}]}),
+            &json!({"model": "claude-sonnet-4-6", "messages": [{"role": "user", "content": "x"}]}),
         )
         .await;
     assert_eq!(status, 400);

@@ -17,9 +17,7 @@ async fn quota_exhausted_is_a_429_with_reset_and_cools_only_that_model() {
     let h = Harness::start(&["alice"]).await;
     h.sim
         .inject(Fault::QuotaExhausted, 1, FaultScope::default());
-    let resp = h
-        .post("/v1/messages", &ask("gemini-3-pro-high", "hi"))
-        .await;
+    let resp = h.post("/v1/messages", &ask("gemini-pro-agent", "hi")).await;
     assert_eq!(resp.status(), 429);
     let retry: u64 = resp.headers()["retry-after"]
         .to_str()
@@ -31,11 +29,11 @@ async fn quota_exhausted_is_a_429_with_reset_and_cools_only_that_model() {
     assert_eq!(body["type"], "error");
     assert_eq!(body["error"]["type"], "rate_limit_error");
     let msg = body["error"]["message"].as_str().unwrap();
-    assert!(msg.contains("gemini-3-pro-high"), "{msg}");
+    assert!(msg.contains("gemini-pro-agent"), "{msg}");
     // The same model is not retried upstream while cooling; another model still works.
     let calls = h.sim.stats().stream_calls;
     let (status, body) = h
-        .post_json("/v1/chat/completions", &ask("gemini-3-pro-high", "again"))
+        .post_json("/v1/chat/completions", &ask("gemini-pro-agent", "again"))
         .await;
     assert_eq!(status, 429, "{body}");
     assert_eq!(body["error"]["type"], "rate_limit_error");
@@ -69,7 +67,7 @@ async fn quota_on_the_first_account_fails_over_to_the_second() {
         },
     );
     let (status, body) = h
-        .post_json("/v1/messages", &ask("claude-sonnet-4-5", "hi"))
+        .post_json("/v1/messages", &ask("claude-sonnet-4-6", "hi"))
         .await;
     assert_eq!(status, 200, "{body}");
     let by_account = h.sim.stats().calls_by_account;
@@ -85,7 +83,7 @@ async fn quota_on_the_first_account_fails_over_to_the_second() {
     );
     // alice is skipped for that model until its reset.
     let (status, _) = h
-        .post_json("/v1/messages", &ask("claude-sonnet-4-5", "again"))
+        .post_json("/v1/messages", &ask("claude-sonnet-4-6", "again"))
         .await;
     assert_eq!(status, 200);
     assert_eq!(
@@ -98,13 +96,13 @@ async fn quota_on_the_first_account_fails_over_to_the_second() {
 async fn an_expired_token_is_refreshed_and_the_request_retried() {
     let h = Harness::start(&["alice"]).await;
     let (status, _) = h
-        .post_json("/v1/messages", &ask("claude-sonnet-4-5", "warm up"))
+        .post_json("/v1/messages", &ask("claude-sonnet-4-6", "warm up"))
         .await;
     assert_eq!(status, 200);
     let refreshes = h.sim.stats().token_refreshes;
     h.sim.inject(Fault::Unauthorized, 1, FaultScope::default());
     let (status, body) = h
-        .post_json("/v1/messages", &ask("claude-sonnet-4-5", "hi"))
+        .post_json("/v1/messages", &ask("claude-sonnet-4-6", "hi"))
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(h.sim.stats().token_refreshes, refreshes + 1);
@@ -114,7 +112,7 @@ async fn an_expired_token_is_refreshed_and_the_request_retried() {
 async fn concurrent_requests_share_one_refresh() {
     let h = Harness::start(&["alice"]).await;
     let bodies: Vec<Value> = (0..8)
-        .map(|i| ask("claude-sonnet-4-5", &format!("n{i}")))
+        .map(|i| ask("claude-sonnet-4-6", &format!("n{i}")))
         .collect();
     let requests = bodies.iter().map(|b| h.post_json("/v1/messages", b));
     for (status, body) in futures::future::join_all(requests).await {
@@ -128,7 +126,7 @@ async fn a_revoked_account_needs_login_and_says_so() {
     let h = Harness::start(&["alice"]).await;
     h.sim.revoke("alice");
     let (status, body) = h
-        .post_json("/v1/chat/completions", &ask("claude-sonnet-4-5", "hi"))
+        .post_json("/v1/chat/completions", &ask("claude-sonnet-4-6", "hi"))
         .await;
     assert_eq!(status, 401, "{body}");
     assert!(
@@ -141,7 +139,7 @@ async fn a_revoked_account_needs_login_and_says_so() {
     let account = &h.core.accounts().snapshot()[0];
     assert!(account.needs_login.is_some());
     let (status, body) = h
-        .post_json("/v1/chat/completions", &ask("claude-sonnet-4-5", "hi"))
+        .post_json("/v1/chat/completions", &ask("claude-sonnet-4-6", "hi"))
         .await;
     assert_eq!(status, 401, "{body}");
 }
@@ -150,7 +148,7 @@ async fn a_revoked_account_needs_login_and_says_so() {
 async fn no_account_is_a_401_that_says_how_to_log_in() {
     let h = Harness::start(&[]).await;
     let (status, body) = h
-        .post_json("/v1/messages", &ask("claude-sonnet-4-5", "hi"))
+        .post_json("/v1/messages", &ask("claude-sonnet-4-6", "hi"))
         .await;
     assert_eq!(status, 401);
     assert_eq!(body["error"]["type"], "authentication_error");
@@ -168,7 +166,7 @@ async fn terms_of_service_quarantines_the_account() {
     h.sim
         .inject(Fault::TermsOfService, 1, FaultScope::default());
     let (status, body) = h
-        .post_json("/v1/messages", &ask("claude-sonnet-4-5", "hi"))
+        .post_json("/v1/messages", &ask("claude-sonnet-4-6", "hi"))
         .await;
     assert_eq!(status, 403, "{body}");
     assert_eq!(body["error"]["type"], "permission_error");
@@ -183,7 +181,7 @@ async fn terms_of_service_quarantines_the_account() {
     // Never retried automatically.
     let calls = h.sim.stats().stream_calls;
     let (status, _) = h
-        .post_json("/v1/messages", &ask("claude-sonnet-4-5", "hi"))
+        .post_json("/v1/messages", &ask("claude-sonnet-4-6", "hi"))
         .await;
     assert_eq!(status, 403);
     assert_eq!(h.sim.stats().stream_calls, calls);
@@ -193,12 +191,12 @@ async fn terms_of_service_quarantines_the_account() {
 async fn a_stale_project_is_discovered_again() {
     let h = Harness::start(&["alice"]).await;
     let (status, _) = h
-        .post_json("/v1/messages", &ask("claude-sonnet-4-5", "warm up"))
+        .post_json("/v1/messages", &ask("claude-sonnet-4-6", "warm up"))
         .await;
     assert_eq!(status, 200);
     h.sim.set_project("alice", "sim-project-moved");
     let (status, body) = h
-        .post_json("/v1/messages", &ask("claude-sonnet-4-5", "hi"))
+        .post_json("/v1/messages", &ask("claude-sonnet-4-6", "hi"))
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
@@ -251,7 +249,7 @@ async fn an_empty_stream_is_retried_once() {
 #[tokio::test]
 async fn a_mid_stream_disconnect_becomes_an_in_band_error() {
     let h = Harness::start(&["alice"]).await;
-    let mut anthropic = ask("claude-sonnet-4-5", "hi");
+    let mut anthropic = ask("claude-sonnet-4-6", "hi");
     anthropic["stream"] = json!(true);
     h.sim
         .inject(Fault::DisconnectMidStream, 1, FaultScope::default());
@@ -277,7 +275,7 @@ async fn a_mid_stream_disconnect_becomes_an_in_band_error() {
 async fn a_stalled_upstream_is_ended_by_the_idle_timeout() {
     let h = Harness::start_with(&["alice"], |c| c.upstream.stream_idle_timeout_s = 1).await;
     h.sim.inject(Fault::Stall, 1, FaultScope::default());
-    let mut req = ask("claude-sonnet-4-5", "hi");
+    let mut req = ask("claude-sonnet-4-6", "hi");
     req["stream"] = json!(true);
     let started = Instant::now();
     let (status, events) = h.post_sse("/v1/messages", &req).await;
@@ -298,7 +296,7 @@ async fn a_stalled_upstream_is_ended_by_the_idle_timeout() {
 async fn a_client_that_goes_away_closes_the_upstream_request() {
     let h = Harness::start(&["alice"]).await;
     h.sim.set_chunk_delay(Duration::from_millis(50));
-    let mut req = ask("claude-sonnet-4-5", "a long one [[sim:long]]");
+    let mut req = ask("claude-sonnet-4-6", "a long one [[sim:long]]");
     req["stream"] = json!(true);
     let resp = h.post("/v1/messages", &req).await;
     assert_eq!(resp.status(), 200);
@@ -314,7 +312,7 @@ async fn a_client_that_goes_away_closes_the_upstream_request() {
 async fn shutdown_ends_open_streams_with_an_error_event() {
     let h = Harness::start(&["alice"]).await;
     h.sim.set_chunk_delay(Duration::from_millis(100));
-    let mut req = ask("claude-sonnet-4-5", "long [[sim:long]]");
+    let mut req = ask("claude-sonnet-4-6", "long [[sim:long]]");
     req["stream"] = json!(true);
     let resp = h.post("/v1/messages", &req).await;
     assert_eq!(resp.status(), 200);

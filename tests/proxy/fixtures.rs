@@ -32,7 +32,7 @@ async fn first_turns_of_both_versions_are_accepted() {
         );
         let upstream = h.sim.stats().last_request.unwrap();
         assert_eq!(
-            upstream["model"], "claude-opus-4-5-thinking",
+            upstream["model"], "claude-opus-4-6-thinking",
             "{name}: family default"
         );
         let text = upstream.to_string();
@@ -60,7 +60,7 @@ async fn the_tool_round_trip_with_signed_thinking_is_accepted() {
     let h = Harness::start(&["alice"]).await;
     // Turn one: Claude Code asks to run `echo hi`; the model thinks, then calls Bash.
     let mut first = fixture("claude-code-2.1.197-p-hi.json");
-    first["model"] = json!("claude-sonnet-4-5");
+    first["model"] = json!("claude-sonnet-4-6");
     first["messages"] =
         json!([{"role": "user", "content": [{"type": "text", "text": "run echo hi"}]}]);
     first["stream"] = json!(false);
@@ -82,7 +82,7 @@ async fn the_tool_round_trip_with_signed_thinking_is_accepted() {
 
     // Turn two: the captured second request, with this conversation's real blocks in place.
     let mut second = fixture("claude-code-2.1.197-tool-roundtrip-2nd-request.json");
-    second["model"] = json!("claude-sonnet-4-5");
+    second["model"] = json!("claude-sonnet-4-6");
     let messages = second["messages"].as_array_mut().unwrap();
     messages[0] = json!({"role": "user", "content": [{"type": "text", "text": "run echo hi"}]});
     messages[2]["content"] = json!([thinking, tool_use]);

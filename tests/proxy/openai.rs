@@ -27,7 +27,7 @@ async fn non_streaming_text() {
     let (status, body) = h
         .post_json(
             "/v1/chat/completions",
-            &json!({"model": "claude-sonnet-4-5", "messages": [
+            &json!({"model": "claude-sonnet-4-6", "messages": [
                 {"role": "system", "content": "Be brief."},
                 {"role": "user", "content": "hi there"}
             ], "max_tokens": 100, "temperature": 0.2}),
@@ -36,7 +36,7 @@ async fn non_streaming_text() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["object"], "chat.completion");
     assert!(body["id"].as_str().unwrap().starts_with("chatcmpl-"));
-    assert_eq!(body["model"], "claude-sonnet-4-5");
+    assert_eq!(body["model"], "claude-sonnet-4-6");
     let text = body["choices"][0]["message"]["content"].as_str().unwrap();
     assert!(
         text.starts_with("Hello from the Antigravity simulator"),
@@ -104,7 +104,7 @@ async fn tool_calls_non_streaming_and_round_trip() {
     let (status, body) = h
         .post_json(
             "/v1/chat/completions",
-            &json!({"model": "claude-sonnet-4-5", "messages": [ask], "tools": weather_tool()}),
+            &json!({"model": "claude-sonnet-4-6", "messages": [ask], "tools": weather_tool()}),
         )
         .await;
     assert_eq!(status, 200, "{body}");
@@ -123,7 +123,7 @@ async fn tool_calls_non_streaming_and_round_trip() {
     let (status, body) = h
         .post_json(
             "/v1/chat/completions",
-            &json!({"model": "claude-sonnet-4-5", "tools": weather_tool(), "messages": [
+            &json!({"model": "claude-sonnet-4-6", "tools": weather_tool(), "messages": [
                 ask,
                 {"role": "assistant", "content": null, "tool_calls": [call]},
                 {"role": "tool", "tool_call_id": call["id"], "content": "18C and sunny"}
@@ -244,7 +244,7 @@ async fn max_tokens_finish_is_length() {
     let (status, body) = h
         .post_json(
             "/v1/chat/completions",
-            &json!({"model": "claude-sonnet-4-5", "messages": [{"role": "user", "content": "go [[sim:max_tokens]]"}]}),
+            &json!({"model": "claude-sonnet-4-6", "messages": [{"role": "user", "content": "go [[sim:max_tokens]]"}]}),
         )
         .await;
     assert_eq!(status, 200, "{body}");
@@ -271,8 +271,8 @@ async fn models_list_has_catalogue_and_routes() {
         .map(|m| m["id"].as_str().unwrap())
         .collect();
     for id in [
-        "claude-sonnet-4-5",
-        "claude-opus-4-5-thinking",
+        "claude-sonnet-4-6",
+        "claude-opus-4-6-thinking",
         "gemini-3-flash",
         "fast",
         "opus",
@@ -324,7 +324,7 @@ async fn bad_requests_name_the_field() {
     assert_eq!(status, 400);
     let msg = body["error"]["message"].as_str().unwrap();
     assert!(
-        msg.contains("gpt-4o") && msg.contains("claude-sonnet-4-5"),
+        msg.contains("gpt-4o") && msg.contains("claude-sonnet-4-6"),
         "{msg}"
     );
     assert_eq!(body["error"]["type"], "invalid_request_error");

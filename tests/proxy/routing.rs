@@ -29,7 +29,7 @@ async fn three_accounts_fail_over_in_order_and_all_cooling_is_a_429() {
     h.sim.inject(Fault::QuotaExhausted, 1, only("a1"));
     h.sim.inject(Fault::RateLimited, 2, only("a2"));
     let (status, body) = h
-        .post_json("/v1/messages", &ask("claude-opus-4-5-thinking"))
+        .post_json("/v1/messages", &ask("claude-opus-4-6-thinking"))
         .await;
     assert_eq!(status, 200, "{body}");
     let calls = h.sim.stats().calls_by_account;
@@ -43,11 +43,11 @@ async fn three_accounts_fail_over_in_order_and_all_cooling_is_a_429() {
     // Now everyone is cooling for that model.
     h.sim.inject(Fault::QuotaExhausted, 1, only("a3"));
     let (status, _) = h
-        .post_json("/v1/messages", &ask("claude-opus-4-5-thinking"))
+        .post_json("/v1/messages", &ask("claude-opus-4-6-thinking"))
         .await;
     assert_eq!(status, 429);
     let resp = h
-        .post("/v1/messages", &ask("claude-opus-4-5-thinking"))
+        .post("/v1/messages", &ask("claude-opus-4-6-thinking"))
         .await;
     assert_eq!(resp.status(), 429);
     assert!(resp.headers().contains_key("retry-after"));
@@ -86,7 +86,7 @@ async fn cooldowns_survive_a_restart() {
     );
     assert_eq!(
         reloaded
-            .select("claude-sonnet-4-5", None, chrono::Utc::now())
+            .select("claude-sonnet-4-6", None, chrono::Utc::now())
             .usable,
         vec![id]
     );
@@ -155,7 +155,7 @@ async fn quota_reports_skip_exhausted_models_and_reveal_new_ones() {
     assert_eq!(status, 200, "deprecated id forwards");
     assert_eq!(
         h.sim.stats().last_request.unwrap()["model"],
-        "gemini-3-pro-high"
+        "gemini-pro-agent"
     );
 }
 
@@ -185,13 +185,13 @@ async fn fast_follows_the_measured_fastest_model() {
     // Measurements say another candidate answers faster.
     for _ in 0..3 {
         h.core.latency().record("gemini-3-flash", 900);
-        h.core.latency().record("claude-sonnet-4-5", 50);
+        h.core.latency().record("claude-sonnet-4-6", 50);
     }
     let (status, _) = h.post_json("/v1/messages", &ask("fast")).await;
     assert_eq!(status, 200);
     assert_eq!(
         h.sim.stats().last_request.unwrap()["model"],
-        "claude-sonnet-4-5"
+        "claude-sonnet-4-6"
     );
 }
 
@@ -229,12 +229,12 @@ async fn custom_flows_by_prefix_and_bare_name_with_pinned_accounts() {
 async fn a_configured_account_order_per_model_is_followed() {
     let h = Harness::start_with(&["first", "second"], |c| {
         c.models.account_order.insert(
-            "claude-sonnet-4-5".into(),
+            "claude-sonnet-4-6".into(),
             vec!["second@example.com".into()],
         );
     })
     .await;
-    let (status, _) = h.post_json("/v1/messages", &ask("claude-sonnet-4-5")).await;
+    let (status, _) = h.post_json("/v1/messages", &ask("claude-sonnet-4-6")).await;
     assert_eq!(status, 200);
     assert_eq!(
         h.sim.stats().calls_by_account.get("second@example.com"),

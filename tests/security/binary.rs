@@ -7,8 +7,9 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-/// The binary pointed at a simulator at `base` (token, userinfo and Cloud Code URLs), with
-/// per-account pacing off so a test's load is not queued behind the 250 ms spacing.
+/// The binary pointed at a simulator at `base` (token, userinfo, Cloud Code and updater
+/// manifest URLs), with per-account pacing off so a test's load is not queued behind the 250 ms
+/// spacing.
 pub fn against_simulator(home: &Path, base: &str) -> Command {
     let mut cmd = command(home);
     cmd.env("ANTI_API_GOOGLE_TOKEN_URL", format!("{base}/token"))
@@ -17,6 +18,10 @@ pub fn against_simulator(home: &Path, base: &str) -> Command {
             format!("{base}/oauth2/v2/userinfo"),
         )
         .env("ANTI_API_ANTIGRAVITY_ENDPOINTS", base)
+        .env(
+            "ANTI_API_ANTIGRAVITY_MANIFEST_URL",
+            format!("{base}/manifest/latest-arm64-mac.yml"),
+        )
         .env("ANTI_API_ACCOUNT_MIN_INTERVAL_MS", "0")
         .env("ANTI_API_ACCOUNT_MAX_CONCURRENCY", "0");
     cmd

@@ -31,6 +31,10 @@ fn cli(home: &Path, sim: &SimHandle) -> std::process::Command {
         format!("{base}/oauth2/v2/userinfo"),
     )
     .env("ANTI_API_ANTIGRAVITY_ENDPOINTS", &base)
+    .env(
+        "ANTI_API_ANTIGRAVITY_MANIFEST_URL",
+        format!("{base}/manifest/latest-arm64-mac.yml"),
+    )
     .env("ANTI_API_ACCOUNT_MIN_INTERVAL_MS", "0")
     .env("ANTI_API_LOG", "debug");
     cmd
@@ -104,7 +108,7 @@ async fn traffic(base: &str, sim: &SimHandle) -> Vec<String> {
     }
     let count = c.post(
         "/v1/messages/count_tokens",
-        ask("claude-sonnet-4-5", "hi", false),
+        ask("claude-sonnet-4-6", "hi", false),
     );
     assert_eq!(count.await, 200, "{}", c.last());
     // Failover, forced refresh, stale project, a short rate limit.
@@ -115,7 +119,7 @@ async fn traffic(base: &str, sim: &SimHandle) -> Vec<String> {
     for i in 0..4 {
         let status = c.post(
             "/v1/messages",
-            ask("claude-sonnet-4-5", &format!("n{i}"), false),
+            ask("claude-sonnet-4-6", &format!("n{i}"), false),
         );
         assert_eq!(status.await, 200, "{}", c.last());
     }
@@ -125,12 +129,15 @@ async fn traffic(base: &str, sim: &SimHandle) -> Vec<String> {
         model: Some(model.into()),
         account: None,
     };
-    sim.inject(Fault::ServerError, 8, on("gemini-3-pro-high"));
-    let status = c.post("/v1/chat/completions", ask("gemini-3-pro-high", "x", false));
+    sim.inject(Fault::ServerError, 8, on("gemini-pro-agent"));
+    let status = c.post("/v1/chat/completions", ask("gemini-pro-agent", "x", false));
     assert_eq!(status.await, 503, "{}", c.last());
-    sim.inject(Fault::DisconnectMidStream, 2, on("gemini-3-pro-low"));
+    sim.inject(Fault::DisconnectMidStream, 2, on("gemini-3.1-pro-low"));
     for path in ["/v1/messages", "/v1/chat/completions"] {
-        assert_eq!(c.post(path, ask("gemini-3-pro-low", "x", true)).await, 200);
+        assert_eq!(
+            c.post(path, ask("gemini-3.1-pro-low", "x", true)).await,
+            200
+        );
     }
     sim.inject(Fault::BadRequest, 1, on("gpt-oss-120b"));
     let status = c.post("/v1/messages", ask("gpt-oss-120b", "x", false));
@@ -146,7 +153,7 @@ async fn traffic(base: &str, sim: &SimHandle) -> Vec<String> {
     let status = c
         .post(
             "/v1/messages",
-            ask("claude-opus-4-5-thinking", "gone", false),
+            ask("claude-opus-4-6-thinking", "gone", false),
         )
         .await;
     assert!(status >= 400, "{}", c.last());
@@ -284,7 +291,7 @@ async fn a_full_run_keeps_credentials_private_and_out_of_logs_errors_and_exports
     for args in [
         &["accounts", "list", "--json"][..],
         &["quota", "--json"],
-        &["route", "claude-sonnet-4-5", "--json"],
+        &["route", "claude-sonnet-4-6", "--json"],
         &["history", "--json"],
     ] {
         let mut cmd = cli(home, &sim);

@@ -67,12 +67,12 @@ impl Kind {
 /// Which model family serves the request (the upstream model it is routed to).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Family {
-    /// `claude-haiku-soak-…`: the haiku family default, `claude-sonnet-4-5` (its thinking
+    /// `claude-haiku-soak-…`: the haiku family default, `claude-sonnet-4-6` (its thinking
     /// variant when thinking is asked for).
     Claude,
     /// `gemini-soak-…`: the gemini family default, `gemini-3-flash`.
     Gemini,
-    /// `claude-opus-soak-…`: `claude-opus-4-5-thinking`, used by the injected 429s only, so the
+    /// `claude-opus-soak-…`: `claude-opus-4-6-thinking`, used by the injected 429s only, so the
     /// cooldowns they cause never touch the other requests' models.
     Faults,
 }

@@ -667,7 +667,7 @@ mod tests {
 
     #[test]
     fn dry_run_reads_anthropic_requests_and_reports_errors() {
-        let body = r#"{"model":"claude-sonnet-4-5","max_tokens":64,
+        let body = r#"{"model":"claude-sonnet-4-6","max_tokens":64,
             "messages":[{"role":"user","content":"hello"}]}"#;
         let text = dry_run_text(
             &core(),
@@ -676,7 +676,7 @@ mod tests {
             0,
         );
         assert!(text.contains("\"(project)\""), "{text}");
-        assert!(text.contains("claude-sonnet-4-5"), "{text}");
+        assert!(text.contains("claude-sonnet-4-6"), "{text}");
         let bad = dry_run_text(&core(), ApiFormat::Anthropic, &Inbound::body(b"{}"), 0);
         assert!(
             bad.starts_with("the client request does not parse"),

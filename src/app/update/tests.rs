@@ -350,8 +350,8 @@ fn family_quota_takes_the_lowest_model_per_family_in_order() {
         cooldowns: Vec::new(),
         quota: vec![
             quota("gemini-3-flash", "gemini", 80, Some(100)),
-            quota("claude-sonnet-4-5", "claude", 40, Some(200)),
-            quota("gemini-3-pro-high", "gemini", 10, Some(300)),
+            quota("claude-sonnet-4-6", "claude", 40, Some(200)),
+            quota("gemini-pro-agent", "gemini", 10, Some(300)),
             quota("claude-opus-4-6-thinking", "claude", 60, None),
         ],
     };
@@ -363,8 +363,8 @@ fn family_quota_takes_the_lowest_model_per_family_in_order() {
     assert_eq!(
         families,
         vec![
-            ("claude", "claude-sonnet-4-5", 40),
-            ("gemini", "gemini-3-pro-high", 10)
+            ("claude", "claude-sonnet-4-6", 40),
+            ("gemini", "gemini-pro-agent", 10)
         ]
     );
     assert_eq!(

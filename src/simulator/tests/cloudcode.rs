@@ -73,7 +73,7 @@ async fn models_list_the_catalogue_an_extra_model_and_quotas() {
     let s = sim().await;
     s.handle.set_quota(
         "alice",
-        "claude-sonnet-4-5",
+        "claude-sonnet-4-6",
         0.25,
         Duration::from_secs(3600),
     );
@@ -84,14 +84,14 @@ async fn models_list_the_catalogue_an_extra_model_and_quotas() {
     assert_eq!(status, 200, "{body}");
     let models = body["models"].as_object().unwrap();
     for id in [
-        "claude-sonnet-4-5",
+        "claude-sonnet-4-6",
         "gemini-3-flash",
         "gpt-oss-120b-medium",
         "gemini-3.5-flash-sim",
     ] {
         assert!(models.contains_key(id), "{id} missing");
     }
-    let sonnet = &models["claude-sonnet-4-5"];
+    let sonnet = &models["claude-sonnet-4-6"];
     assert_eq!(sonnet["maxOutputTokens"], 64000);
     assert_eq!(sonnet["quotaInfo"]["remainingFraction"], 0.25);
     assert!(
@@ -106,13 +106,13 @@ async fn models_list_the_catalogue_an_extra_model_and_quotas() {
     );
     assert_eq!(
         body["deprecatedModelIds"]["gemini-2.5-pro"]["newModelId"],
-        "gemini-3-pro-high"
+        "gemini-pro-agent"
     );
     // Another account is unaffected.
     let other = s.token("bob").await;
     let (_, body) = s.call_json(MODELS, &other, &json!({})).await;
     assert_eq!(
-        body["models"]["claude-sonnet-4-5"]["quotaInfo"]["remainingFraction"],
+        body["models"]["claude-sonnet-4-6"]["quotaInfo"]["remainingFraction"],
         1.0
     );
     assert_eq!(s.handle.stats().fetch_models_calls, 2);
@@ -142,7 +142,7 @@ async fn generate_checks_the_envelope() {
         .post(format!("{}/v1internal:generateContent", s.base))
         .bearer_auth(&token)
         .header("user-agent", "google-api-nodejs-client/10.3.0")
-        .json(&envelope("alice", "claude-sonnet-4-5", &ask("hi")))
+        .json(&envelope("alice", "claude-sonnet-4-6", &ask("hi")))
         .send()
         .await
         .unwrap();
@@ -152,7 +152,7 @@ async fn generate_checks_the_envelope() {
         .call_json(
             "/v1internal:generateContent",
             "nope",
-            &envelope("alice", "claude-sonnet-4-5", &ask("hi")),
+            &envelope("alice", "claude-sonnet-4-6", &ask("hi")),
         )
         .await;
     assert_eq!(status, 401);
@@ -161,7 +161,7 @@ async fn generate_checks_the_envelope() {
     assert_eq!(status, 404);
     assert_eq!(body["error"]["message"], "Requested entity was not found.");
     // Someone else's project.
-    let mut wrong = envelope("alice", "claude-sonnet-4-5", &ask("hi"));
+    let mut wrong = envelope("alice", "claude-sonnet-4-6", &ask("hi"));
     wrong["project"] = json!("sim-project-bob");
     let (status, body) = s
         .call_json("/v1internal:generateContent", &token, &wrong)
@@ -187,11 +187,11 @@ async fn generate_checks_the_envelope() {
 #[tokio::test]
 async fn a_moved_project_makes_the_old_one_stale() {
     let s = sim().await;
-    let (status, _) = s.generate("alice", "claude-sonnet-4-5", ask("hi")).await;
+    let (status, _) = s.generate("alice", "claude-sonnet-4-6", ask("hi")).await;
     assert_eq!(status, 200);
     s.handle
         .set_project("alice@example.com", "sim-project-moved");
-    let (status, body) = s.generate("alice", "claude-sonnet-4-5", ask("hi")).await;
+    let (status, body) = s.generate("alice", "claude-sonnet-4-6", ask("hi")).await;
     assert_eq!(status, 404);
     assert_eq!(
         body["error"]["details"][0]["resourceName"],
@@ -200,7 +200,7 @@ async fn a_moved_project_makes_the_old_one_stale() {
     let token = s.token("alice").await;
     let (_, body) = s.call_json(LOAD, &token, &metadata()).await;
     assert_eq!(body["cloudaicompanionProject"], "sim-project-moved");
-    let mut moved = envelope("alice", "claude-sonnet-4-5", &ask("hi"));
+    let mut moved = envelope("alice", "claude-sonnet-4-6", &ask("hi"));
     moved["project"] = json!("sim-project-moved");
     let (status, _) = s
         .call_json("/v1internal:generateContent", &token, &moved)
@@ -212,7 +212,7 @@ async fn a_moved_project_makes_the_old_one_stale() {
 async fn non_streaming_generate_aggregates_the_reply() {
     let s = sim().await;
     let (status, body) = s
-        .generate("alice", "claude-sonnet-4-5", ask("hello there"))
+        .generate("alice", "claude-sonnet-4-6", ask("hello there"))
         .await;
     assert_eq!(status, 200, "{body}");
     let parts = body["response"]["candidates"][0]["content"]["parts"]
@@ -221,7 +221,7 @@ async fn non_streaming_generate_aggregates_the_reply() {
     assert_eq!(parts.len(), 1, "{body}");
     assert_eq!(
         parts[0]["text"],
-        "Hello from the Antigravity simulator (claude-sonnet-4-5). You said: hello there"
+        "Hello from the Antigravity simulator (claude-sonnet-4-6). You said: hello there"
     );
     assert_eq!(body["response"]["candidates"][0]["finishReason"], "STOP");
     assert!(
@@ -234,5 +234,5 @@ async fn non_streaming_generate_aggregates_the_reply() {
     let seen = s.handle.stats();
     assert_eq!((seen.generate_calls, seen.stream_calls), (1, 0));
     assert_eq!(seen.calls_by_account.get("alice@example.com"), Some(&1));
-    assert_eq!(seen.last_request.unwrap()["model"], "claude-sonnet-4-5");
+    assert_eq!(seen.last_request.unwrap()["model"], "claude-sonnet-4-6");
 }

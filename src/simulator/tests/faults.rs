@@ -107,10 +107,10 @@ async fn quota_and_rate_limit_details_carry_the_delays() {
     let s = sim().await;
     s.handle
         .inject(Fault::QuotaExhausted, 1, FaultScope::default());
-    let (_, body) = s.generate("alice", "claude-sonnet-4-5", ask("hi")).await;
+    let (_, body) = s.generate("alice", "claude-sonnet-4-6", ask("hi")).await;
     let info = &body["error"]["details"][0];
     assert_eq!(info["@type"], "type.googleapis.com/google.rpc.ErrorInfo");
-    assert_eq!(info["metadata"]["model"], "claude-sonnet-4-5");
+    assert_eq!(info["metadata"]["model"], "claude-sonnet-4-6");
     assert_eq!(info["metadata"]["quotaResetDelay"], "1h16m0.667s");
     assert!(
         info["metadata"]["quotaResetTimeStamp"]
@@ -124,7 +124,7 @@ async fn quota_and_rate_limit_details_carry_the_delays() {
         .call_json("/v1internal:fetchAvailableModels", &token, &json!({}))
         .await;
     assert_eq!(
-        models["models"]["claude-sonnet-4-5"]["quotaInfo"]["remainingFraction"],
+        models["models"]["claude-sonnet-4-6"]["quotaInfo"]["remainingFraction"],
         0.0
     );
     assert_eq!(
@@ -134,7 +134,7 @@ async fn quota_and_rate_limit_details_carry_the_delays() {
 
     s.handle
         .inject(Fault::RateLimited, 1, FaultScope::default());
-    let (_, body) = s.generate("alice", "claude-sonnet-4-5", ask("hi")).await;
+    let (_, body) = s.generate("alice", "claude-sonnet-4-6", ask("hi")).await;
     let details = body["error"]["details"].as_array().unwrap();
     assert_eq!(details[0]["metadata"]["quotaResetDelay"], "479.417207ms");
     assert_eq!(details[1]["retryDelay"], "0.479417207s");
@@ -170,25 +170,25 @@ async fn scopes_and_counts_select_the_calls() {
         Fault::Capacity,
         2,
         FaultScope {
-            model: Some("claude-sonnet-4-5".into()),
+            model: Some("claude-sonnet-4-6".into()),
             account: Some("bob@example.com".into()),
         },
     );
     assert_eq!(
-        s.generate("alice", "claude-sonnet-4-5", ask("hi")).await.0,
+        s.generate("alice", "claude-sonnet-4-6", ask("hi")).await.0,
         200
     );
     assert_eq!(s.generate("bob", "gemini-3-flash", ask("hi")).await.0, 200);
     assert_eq!(
-        s.generate("bob", "claude-sonnet-4-5", ask("hi")).await.0,
+        s.generate("bob", "claude-sonnet-4-6", ask("hi")).await.0,
         429
     );
     assert_eq!(
-        s.generate("bob", "claude-sonnet-4-5", ask("hi")).await.0,
+        s.generate("bob", "claude-sonnet-4-6", ask("hi")).await.0,
         429
     );
     assert_eq!(
-        s.generate("bob", "claude-sonnet-4-5", ask("hi")).await.0,
+        s.generate("bob", "claude-sonnet-4-6", ask("hi")).await.0,
         200
     );
 }
@@ -208,13 +208,13 @@ async fn version_rejected_and_empty_stream_are_200s() {
     let s = sim().await;
     s.handle
         .inject(Fault::VersionRejected, 1, FaultScope::default());
-    let (status, events, _) = s.stream("alice", "claude-sonnet-4-5", ask("hi")).await;
+    let (status, events, _) = s.stream("alice", "claude-sonnet-4-6", ask("hi")).await;
     assert_eq!(status, 200);
     assert_eq!(text_of(&parts(&events)), VERSION_REJECTED_TEXT);
 
     s.handle
         .inject(Fault::EmptyStream, 1, FaultScope::default());
-    let (status, events, raw) = s.stream("alice", "claude-sonnet-4-5", ask("hi")).await;
+    let (status, events, raw) = s.stream("alice", "claude-sonnet-4-6", ask("hi")).await;
     assert_eq!((status, events.len(), raw.as_str()), (200, 0, ""));
 }
 

@@ -201,7 +201,7 @@ async fn expired_access_tokens_are_refused() {
         ..SimConfig::default()
     })
     .await;
-    let (status, body) = s.generate("alice", "claude-sonnet-4-5", ask("hi")).await;
+    let (status, body) = s.generate("alice", "claude-sonnet-4-6", ask("hi")).await;
     assert_eq!(status, 401, "{body}");
     assert_eq!(body["error"]["status"], "UNAUTHENTICATED");
 }

@@ -32,11 +32,7 @@ fn with_bash(mut request: Value) -> Value {
 async fn claude_thinking_then_signature_then_text() {
     let s = sim().await;
     let (status, events, raw) = s
-        .stream(
-            "alice",
-            "claude-sonnet-4-5-thinking",
-            thinking(ask("hello")),
-        )
+        .stream("alice", "claude-sonnet-4-6", thinking(ask("hello")))
         .await;
     assert_eq!(status, 200);
     // Framing quirks clients must handle.
@@ -59,7 +55,7 @@ async fn claude_thinking_then_signature_then_text() {
     let text = text_of(&all);
     assert_eq!(
         text,
-        "Hello from the Antigravity simulator (claude-sonnet-4-5-thinking). You said: hello"
+        "Hello from the Antigravity simulator (claude-sonnet-4-6). You said: hello"
     );
     assert!(
         all.iter()
@@ -115,7 +111,7 @@ async fn a_standard_sse_parser_reads_the_stream() {
 async fn gemini_puts_the_signature_on_the_first_answer_part() {
     let s = sim().await;
     let (_, events, _) = s
-        .stream("alice", "gemini-3-pro-high", thinking(ask("hi")))
+        .stream("alice", "gemini-pro-agent", thinking(ask("hi")))
         .await;
     let all = parts(&events);
     assert_eq!(all[0]["thought"], true);
@@ -131,7 +127,7 @@ async fn run_asks_bash_and_the_result_comes_back() {
     let s = sim().await;
     let request = thinking(with_bash(ask("run echo hi")));
     let (status, events, _) = s
-        .stream("alice", "claude-opus-4-5-thinking", request.clone())
+        .stream("alice", "claude-opus-4-6-thinking", request.clone())
         .await;
     assert_eq!(status, 200);
     let all = parts(&events);
@@ -156,7 +152,7 @@ async fn run_asks_bash_and_the_result_comes_back() {
         {"role": "user", "parts": [{"functionResponse": {
             "name": "Bash", "id": id, "response": {"result": "hi\n"}}}]},
     ]);
-    let (status, events, _) = s.stream("alice", "claude-opus-4-5-thinking", next).await;
+    let (status, events, _) = s.stream("alice", "claude-opus-4-6-thinking", next).await;
     assert_eq!(status, 200, "{events:?}");
     assert_eq!(text_of(&parts(&events)), "Tool Bash returned: hi\n");
     assert!(s.handle.stats().rejected.is_empty());
@@ -216,7 +212,7 @@ async fn directives_steer_the_reply() {
     let mut request = with_bash(ask("please [[sim:tool=Bash {\"command\":\"ls -la\"}]]"));
     request["contents"][0]["parts"][0]["text"] =
         json!("please [[sim:tool=Bash {\"command\":\"ls -la\"}]]");
-    let (_, events, _) = s.stream("alice", "claude-sonnet-4-5", request).await;
+    let (_, events, _) = s.stream("alice", "claude-sonnet-4-6", request).await;
     let call = parts(&events)
         .into_iter()
         .find_map(|p| p.get("functionCall").cloned())
@@ -254,7 +250,7 @@ async fn open_streams_returns_to_zero_after_a_client_drops() {
         .call(
             "/v1internal:streamGenerateContent?alt=sse",
             &token,
-            &envelope("alice", "claude-sonnet-4-5", &ask("[[sim:long]]")),
+            &envelope("alice", "claude-sonnet-4-6", &ask("[[sim:long]]")),
         )
         .await;
     let mut body = resp.bytes_stream();

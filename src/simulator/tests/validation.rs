@@ -43,7 +43,7 @@ async fn schema_keywords_are_refused_with_keyword_and_path() {
     let s = sim().await;
     let nested = json!({"type": "object", "properties": {
         "opts": {"type": "object", "additionalProperties": false, "properties": {}}}});
-    let (status, message) = send(&s, "claude-sonnet-4-5", with_tool(&nested)).await;
+    let (status, message) = send(&s, "claude-sonnet-4-6", with_tool(&nested)).await;
     assert_eq!(status, 400);
     assert!(message.contains("\"additionalProperties\""), "{message}");
     assert!(
@@ -80,14 +80,14 @@ async fn schema_keywords_are_refused_with_keyword_and_path() {
     let type_array = json!({"type": "object", "properties": {"p": {"type": ["string", "null"]}}});
     refused(
         &s,
-        "claude-sonnet-4-5",
+        "claude-sonnet-4-6",
         with_tool(&type_array),
         "parameters.properties.p.type",
     )
     .await;
     let numeric_enum =
         json!({"type": "object", "properties": {"p": {"type": "integer", "enum": [1, 2]}}});
-    refused(&s, "claude-sonnet-4-5", with_tool(&numeric_enum), "enum[0]").await;
+    refused(&s, "claude-sonnet-4-6", with_tool(&numeric_enum), "enum[0]").await;
 }
 
 #[tokio::test]
@@ -98,7 +98,7 @@ async fn property_names_that_look_like_keywords_are_fine() {
         "default": {"type": "boolean"},
         "items": {"type": "array", "items": {"type": "string"}},
     }, "required": ["format"]});
-    let (status, message) = send(&s, "claude-sonnet-4-5", with_tool(&schema)).await;
+    let (status, message) = send(&s, "claude-sonnet-4-6", with_tool(&schema)).await;
     assert_eq!(status, 200, "{message}");
 }
 
@@ -109,7 +109,7 @@ async fn structural_problems_are_refused() {
     cached["contents"][0]["parts"][0]["cache_control"] = json!({"type": "ephemeral"});
     refused(
         &s,
-        "claude-sonnet-4-5",
+        "claude-sonnet-4-6",
         cached.clone(),
         "Extra inputs are not permitted",
     )
@@ -117,14 +117,14 @@ async fn structural_problems_are_refused() {
     refused(&s, "gemini-3-flash", cached, "cache_control").await;
     refused(
         &s,
-        "claude-sonnet-4-5",
+        "claude-sonnet-4-6",
         ask(""),
         "text content blocks must be non-empty",
     )
     .await;
     refused(
         &s,
-        "claude-sonnet-4-5",
+        "claude-sonnet-4-6",
         json!({"contents": []}),
         "contents is not specified",
     )
@@ -148,7 +148,7 @@ async fn structural_problems_are_refused() {
 #[tokio::test]
 async fn claude_errors_arrive_double_encoded() {
     let s = sim().await;
-    let (_, message) = send(&s, "claude-sonnet-4-5", ask("")).await;
+    let (_, message) = send(&s, "claude-sonnet-4-6", ask("")).await;
     let inner: Value = serde_json::from_str(&message).unwrap();
     assert_eq!(inner["error"]["type"], "invalid_request_error");
 }
@@ -158,7 +158,7 @@ async fn output_and_thinking_limits() {
     let s = sim().await;
     let mut request = ask("hi");
     request["generationConfig"] = json!({"maxOutputTokens": 81920});
-    refused(&s, "claude-sonnet-4-5", request.clone(), "81920").await;
+    refused(&s, "claude-sonnet-4-6", request.clone(), "81920").await;
     request["generationConfig"] = json!({"maxOutputTokens": 40000});
     refused(&s, "gpt-oss-120b-medium", request.clone(), "40000").await;
     let (status, _) = send(&s, "gemini-3-flash", request.clone()).await;
@@ -167,7 +167,7 @@ async fn output_and_thinking_limits() {
         json!({"maxOutputTokens": 4096, "thinkingConfig": {"thinkingBudget": 4096}});
     refused(
         &s,
-        "claude-sonnet-4-5-thinking",
+        "claude-sonnet-4-6",
         request,
         "greater than `thinking.budget_tokens`",
     )
@@ -189,21 +189,21 @@ async fn function_responses_must_answer_the_previous_calls() {
     let answer = |name: &str, id: &str| json!({"functionResponse": {"name": name, "id": id, "response": {"result": "ok"}}});
     let (status, _) = send(
         &s,
-        "claude-sonnet-4-5",
+        "claude-sonnet-4-6",
         tool_turns(&json!([call]), &answer("f", "toolu_1")),
     )
     .await;
     assert_eq!(status, 200);
     refused(
         &s,
-        "claude-sonnet-4-5",
+        "claude-sonnet-4-6",
         tool_turns(&json!([call]), &answer("f", "toolu_2")),
         "unexpected `tool_use_id`",
     )
     .await;
     refused(
         &s,
-        "claude-sonnet-4-5",
+        "claude-sonnet-4-6",
         tool_turns(&json!([call]), &answer("g", "toolu_1")),
         "does not match",
     )
@@ -211,7 +211,7 @@ async fn function_responses_must_answer_the_previous_calls() {
     let two = json!([call, {"functionCall": {"name": "f", "args": {}, "id": "toolu_3"}}]);
     refused(
         &s,
-        "claude-sonnet-4-5",
+        "claude-sonnet-4-6",
         tool_turns(&two, &answer("f", "toolu_1")),
         "toolu_1, toolu_3",
     )
@@ -238,7 +238,7 @@ fn thinking_turns(thought: &Value) -> Value {
 #[tokio::test]
 async fn claude_thinking_signatures_are_verified() {
     let s = sim().await;
-    let model = "claude-sonnet-4-5-thinking";
+    let model = "claude-sonnet-4-6";
     let text = "Let me think about this.";
     let good =
         json!({"text": text, "thought": true, "thoughtSignature": sign::sign("claude", text)});
@@ -299,29 +299,29 @@ async fn gemini3_function_calls_need_a_thought_signature() {
     };
     refused(
         &s,
-        "gemini-3-pro-high",
+        "gemini-pro-agent",
         call(None),
         "Function call is missing a thought_signature",
     )
     .await;
     let valid = sign::sign("gemini", &sign::call_text("get_weather", &args));
     for ok in [Some(SENTINEL), Some(valid.as_str())] {
-        let (status, message) = send(&s, "gemini-3-pro-high", call(ok)).await;
+        let (status, message) = send(&s, "gemini-pro-agent", call(ok)).await;
         assert_eq!(status, 200, "{message}");
     }
     refused(
         &s,
-        "gemini-3-pro-high",
+        "gemini-pro-agent",
         call(Some("simforged")),
         "Thought signature is not valid",
     )
     .await;
     // Claude does not need them, but refuses the sentinel anywhere.
-    let (status, _) = send(&s, "claude-sonnet-4-5", call(None)).await;
+    let (status, _) = send(&s, "claude-sonnet-4-6", call(None)).await;
     assert_eq!(status, 200);
     refused(
         &s,
-        "claude-sonnet-4-5",
+        "claude-sonnet-4-6",
         call(Some(SENTINEL)),
         "Invalid `signature`",
     )

@@ -22,7 +22,7 @@ fn error(body: &Value) -> String {
 
 /// A request with the given messages and nothing else of note.
 fn with_messages(messages: &Value) -> Value {
-    json!({"model": "claude-sonnet-4-5", "max_tokens": 100, "messages": messages})
+    json!({"model": "claude-sonnet-4-6", "max_tokens": 100, "messages": messages})
 }
 
 /// The `body` of a captured Claude Code request, as the bytes the handler would receive.

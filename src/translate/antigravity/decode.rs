@@ -1,22 +1,18 @@
 //! Upstream SSE payloads → IR stream events: text, thinking and signatures, tool calls, usage,
-//! the stop reason, and the version-rejection reply that must become an error.
+//! the stop reason, and the in-band notices (a retired model, a refused client version) that
+//! must become errors instead of answers.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
+use super::notices::{NoticeKind, Notices, Probe};
 use super::signatures::SignatureRecord;
 use super::tools::PLACEHOLDER_PROPERTY;
 use crate::catalogue::Family;
 use crate::translate::ir::{StopReason, StreamEvent, Usage};
-
-/// Replies the upstream sends instead of an answer when the client version is too old
-/// (lower-case; compared case-insensitively).
-const VERSION_PHRASES: &[&str] = &[
-    "this version of antigravity is no longer supported",
-    "your current version of antigravity is out of date",
-];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
@@ -24,11 +20,13 @@ pub enum DecodeError {
     EmptyStream,
     #[error("the upstream rejected this client version: {message}")]
     VersionRejected { message: String },
+    #[error("the upstream retired this model: {message}")]
+    ModelRetired { message: String },
     #[error("malformed upstream stream data: {message}")]
     Malformed { message: String },
 }
 
-/// Whether visible text is still being held back in case it is the version-rejection reply.
+/// Whether visible text is still being held back in case it is a notice.
 #[derive(Debug)]
 enum Gate {
     Checking(String),
@@ -62,6 +60,7 @@ pub struct StreamDecoder {
     usage: Option<Usage>,
     records: Vec<SignatureRecord>,
     finished: bool,
+    notices: Arc<Notices>,
 }
 
 impl StreamDecoder {
@@ -82,7 +81,16 @@ impl StreamDecoder {
             usage: None,
             records: Vec::new(),
             finished: false,
+            notices: Notices::builtin(),
         }
+    }
+
+    /// Checks the first text against `notices` (the built-in table extended by the user's)
+    /// instead of the built-in table alone.
+    #[must_use]
+    pub fn with_notices(mut self, notices: Arc<Notices>) -> Self {
+        self.notices = notices;
+        self
     }
 
     /// Decodes one payload: `{"response": {...}}`, the bare response object, or an array of them.
@@ -138,7 +146,7 @@ impl StreamDecoder {
             .and_then(Value::as_object)
             .unwrap_or(outer);
         if let Some(err) = response.get("error").or_else(|| outer.get("error")) {
-            return Err(in_band_error(err));
+            return Err(in_band_error(err, &self.notices));
         }
         let candidate = response
             .get("candidates")
@@ -268,22 +276,17 @@ impl StreamDecoder {
             return Ok(());
         };
         held.push_str(text);
-        let probe = held.trim_start().to_lowercase();
-        if VERSION_PHRASES.iter().any(|p| probe.starts_with(p)) {
-            return Err(DecodeError::VersionRejected {
-                message: held.trim().to_owned(),
-            });
+        match self.notices.probe(held) {
+            Probe::Notice(kind) => Err(notice_error(kind, held.trim().to_owned())),
+            Probe::Undecided => Ok(()),
+            Probe::Answer => {
+                self.release_text(out);
+                Ok(())
+            }
         }
-        if !VERSION_PHRASES
-            .iter()
-            .any(|p| p.starts_with(probe.as_str()))
-        {
-            self.release_text(out);
-        }
-        Ok(())
     }
 
-    /// Emits text held back by the version gate and stops checking.
+    /// Emits text held back by the notice check and stops checking.
     fn release_text(&mut self, out: &mut Vec<StreamEvent>) {
         if let Gate::Checking(held) = std::mem::replace(&mut self.gate, Gate::Passed)
             && !held.is_empty()
@@ -385,14 +388,20 @@ fn parse_usage(meta: &Value) -> Usage {
     }
 }
 
-fn in_band_error(err: &Value) -> DecodeError {
+fn notice_error(kind: NoticeKind, message: String) -> DecodeError {
+    match kind {
+        NoticeKind::Version => DecodeError::VersionRejected { message },
+        NoticeKind::Retired => DecodeError::ModelRetired { message },
+    }
+}
+
+fn in_band_error(err: &Value, notices: &Notices) -> DecodeError {
     let message = err
         .get("message")
         .and_then(Value::as_str)
         .map_or_else(|| short(err), str::to_owned);
-    let lower = message.to_lowercase();
-    if VERSION_PHRASES.iter().any(|p| lower.contains(p)) {
-        return DecodeError::VersionRejected { message };
+    if let Some(kind) = notices.find_in(&message) {
+        return notice_error(kind, message);
     }
     let code = err.get("code").map(short).unwrap_or_default();
     DecodeError::Malformed {

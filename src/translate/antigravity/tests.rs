@@ -14,10 +14,10 @@ use super::{SignatureStore, UpstreamPlan, UpstreamTarget, build_request};
 use crate::catalogue::{Catalogue, FamilyDefaults, ModelSpec};
 use crate::translate::ir::{Block, ChatRequest, ErrorInfo, Message, Role};
 
-const CLAUDE: &str = "claude-sonnet-4-5";
-const CLAUDE_THINKING: &str = "claude-opus-4-5-thinking";
+const CLAUDE: &str = "claude-sonnet-4-6";
+const CLAUDE_THINKING: &str = "claude-opus-4-6-thinking";
 const GEMINI_FLASH: &str = "gemini-3-flash";
-const GEMINI_PRO: &str = "gemini-3-pro-high";
+const GEMINI_PRO: &str = "gemini-pro-agent";
 const GPT_OSS: &str = "gpt-oss-120b";
 
 fn spec(id: &str) -> ModelSpec {

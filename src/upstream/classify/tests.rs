@@ -74,7 +74,7 @@ fn the_rate_limit_fixture_is_rate_limited_with_retry_info_first() {
 fn quota_exhausted_uses_the_reset_delay_and_derives_the_reset_time() {
     let b = rpc_429(
         "QUOTA_EXHAUSTED",
-        &json!({"model": "gemini-3-pro-high", "quotaResetDelay": "1h16m0.667s"}),
+        &json!({"model": "gemini-pro-agent", "quotaResetDelay": "1h16m0.667s"}),
         "Quota exceeded.",
     );
     let f = classify(429, None, &b, now());

@@ -124,7 +124,7 @@ fn claude_code_tool_roundtrip_second_turn() {
 #[test]
 fn maps_every_scalar_field() {
     let req = parse(&json!({
-        "model": "claude-sonnet-4-5",
+        "model": "claude-sonnet-4-6",
         "max_tokens": 5_000_000_000_u64,
         "system": "be brief",
         "messages": [{"role": "user", "content": "hi"}],

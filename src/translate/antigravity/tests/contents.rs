@@ -32,7 +32,7 @@ fn png() -> ImageSource {
 fn the_envelope_has_the_agent_fields_and_no_safety_settings() {
     let plan = build(&chat(vec![user("hi")]), CLAUDE);
     let body = &plan.body;
-    assert_eq!(body["model"], "claude-sonnet-4-5");
+    assert_eq!(body["model"], "claude-sonnet-4-6");
     assert_eq!(body["userAgent"], "antigravity");
     assert_eq!(body["requestType"], "agent");
     assert_eq!(body["project"], "proj-1");
@@ -44,7 +44,7 @@ fn the_envelope_has_the_agent_fields_and_no_safety_settings() {
         "no system, no identity prompt"
     );
     assert!(body["request"].get("tools").is_none() && body["request"].get("toolConfig").is_none());
-    assert_eq!(plan.upstream_model, "claude-sonnet-4-5");
+    assert_eq!(plan.upstream_model, "claude-sonnet-4-6");
 }
 
 #[test]

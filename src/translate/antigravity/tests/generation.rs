@@ -217,7 +217,7 @@ fn thinking_models_always_think() {
 
 #[test]
 fn models_that_cannot_think_ignore_the_request() {
-    let (cfg, plan) = gen_config(&asking(Thinking::Adaptive, None, None), CLAUDE);
+    let (cfg, plan) = gen_config(&asking(Thinking::Adaptive, None, None), GPT_OSS);
     assert!(!plan.thinking);
     assert!(cfg.get("thinkingConfig").is_none());
     assert!(

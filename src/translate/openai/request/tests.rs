@@ -43,7 +43,7 @@ fn minimal_request_has_defaults() {
 #[test]
 fn every_role_and_a_two_turn_tool_round_trip() {
     let req = parse(&json!({
-        "model": "claude-sonnet-4-5",
+        "model": "claude-sonnet-4-6",
         "messages": [
             {"role": "system", "content": "You are terse."},
             {"role": "developer", "content": [{"type": "text", "text": "Use tools."}]},

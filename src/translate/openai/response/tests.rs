@@ -99,7 +99,7 @@ fn tool_calls_keep_text() {
     let body = response_json(
         &resp,
         "chatcmpl-2",
-        "claude-sonnet-4-5",
+        "claude-sonnet-4-6",
         1_700_000_001,
         true,
     );
