@@ -27,8 +27,8 @@ use crate::events::Bus;
 use crate::routing::{self, Route};
 use crate::store::CommitBarrier;
 use crate::translate::antigravity::SignatureStore;
-use crate::translate::ir::{ChatRequest, ErrorInfo, Thinking};
-use crate::upstream::{self, AntigravityClient};
+use crate::translate::ir::{ChatRequest, ErrorInfo, ErrorKind, Thinking};
+use crate::upstream::{self, AccountClients, AntigravityClient};
 
 /// Shared engine state; cheap to clone (everything inside is reference-counted).
 #[derive(Debug, Clone)]
@@ -42,7 +42,8 @@ struct Inner {
     catalogue: RwLock<Catalogue>,
     accounts: AccountPool,
     auth: GoogleAuth,
-    upstream: AntigravityClient,
+    /// Each account's Cloud Code client: a connection pool per identity.
+    upstreams: AccountClients,
     signatures: Mutex<SignatureStore>,
     bus: Bus,
     shutdown: CancellationToken,
@@ -57,8 +58,9 @@ struct Inner {
 
 impl Core {
     pub fn new(config: Config, accounts: AccountPool, bus: Bus) -> anyhow::Result<Self> {
-        let http = upstream::http_client(Duration::from_secs(config.upstream.connect_timeout_s))?;
-        let upstream_client = AntigravityClient::new(
+        let connect_timeout = Duration::from_secs(config.upstream.connect_timeout_s);
+        let http = upstream::http_client(connect_timeout)?;
+        let template = AntigravityClient::new(
             http.clone(),
             config.upstream.endpoints.clone(),
             config.user_agent(),
@@ -73,7 +75,7 @@ impl Core {
                 config,
                 catalogue: RwLock::new(catalogue),
                 accounts,
-                upstream: upstream_client,
+                upstreams: AccountClients::new(template, connect_timeout),
                 signatures: Mutex::new(SignatureStore::default()),
                 bus,
                 shutdown: CancellationToken::new(),
@@ -97,8 +99,15 @@ impl Core {
         &self.inner.auth
     }
 
-    pub fn upstream(&self) -> &AntigravityClient {
-        &self.inner.upstream
+    /// The Cloud Code client of `account` (an account id): its own connection pool.
+    pub fn upstream_for(&self, account: &str) -> Result<Arc<AntigravityClient>, ErrorInfo> {
+        self.inner.upstreams.get(account).map_err(|e| {
+            ErrorInfo::new(
+                503,
+                ErrorKind::Overloaded,
+                format!("could not set up the upstream connection for {account}: {e:#}"),
+            )
+        })
     }
 
     pub fn bus(&self) -> &Bus {

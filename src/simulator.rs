@@ -6,6 +6,7 @@
 //! token `sim-refresh-<name>` belongs to `<name>@example.com`.
 
 mod cloudcode;
+mod connections;
 mod control;
 mod device;
 mod faults;
@@ -22,6 +23,7 @@ mod validate;
 #[cfg(test)]
 mod tests;
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -99,6 +101,7 @@ pub async fn start(listener: TcpListener, config: SimConfig) -> SimHandle {
     });
     let cancel = shared.cancel.clone();
     let server = tokio::spawn(async move {
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(listener, app)
             .with_graceful_shutdown(async move { cancel.cancelled().await })
             .await;
@@ -144,6 +147,10 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/__sim/quota", post(control::quota))
         .route("/__sim/project", post(control::project))
         .route("/__sim/chunk_delay", post(control::chunk_delay))
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            connections::record,
+        ))
         .with_state(shared)
 }
 

@@ -9,4 +9,5 @@ mod proxy {
     pub mod openai;
     pub mod routing;
     pub mod support;
+    pub mod transport;
 }

@@ -120,6 +120,10 @@ impl Core {
             Ok(p) => p,
             Err(e) => return Attempt::Next(e),
         };
+        let upstream = match self.upstream_for(account) {
+            Ok(u) => u,
+            Err(e) => return Attempt::Stop(e),
+        };
         let (mut refreshed, mut rediscovered, mut empty_retried) = (false, false, false);
         let mut waited_briefly = false;
         let request_id = format!("agent-{}", uuid::Uuid::new_v4());
@@ -153,7 +157,7 @@ impl Core {
                 account: account.into(),
                 attempt,
             });
-            let failure = match self.upstream().stream_generate(&token, body).await {
+            let failure = match upstream.stream_generate(&token, body).await {
                 Ok(chunks) => {
                     let decoder = StreamDecoder::new(
                         spec.family,
@@ -438,7 +442,7 @@ impl Core {
     }
 
     async fn discover(&self, account: &str, token: &str) -> Result<String, ErrorInfo> {
-        match self.upstream().discover_project(token).await {
+        match self.upstream_for(account)?.discover_project(token).await {
             Ok(info) => {
                 self.accounts()
                     .set_project(account, &info.project, info.tier.as_deref());
@@ -472,7 +476,10 @@ impl Core {
             return Ok(estimate);
         };
         let body = count_tokens_body(req, &target.spec);
-        match self.upstream().count_tokens(&token, &body).await {
+        let Ok(upstream) = self.upstream_for(account) else {
+            return Ok(estimate);
+        };
+        match upstream.count_tokens(&token, &body).await {
             Ok(n) => Ok(n),
             Err(e) => {
                 tracing::debug!("countTokens failed ({e}); answering with a local estimate");

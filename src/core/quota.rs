@@ -48,12 +48,12 @@ impl Core {
             .accounts()
             .access_token(account, self.auth(), false)
             .await?;
+        let upstream = self.upstream_for(account)?;
         let project = match self.accounts().get(account).and_then(|a| a.project) {
             Some(p) => p,
-            None => self.upstream().discover_project(&token).await?.project,
+            None => upstream.discover_project(&token).await?.project,
         };
-        let answer = self
-            .upstream()
+        let answer = upstream
             .fetch_available_models(&token, &project)
             .await
             .map_err(|e| match e {

@@ -58,6 +58,15 @@ impl AntigravityClient {
         }
     }
 
+    /// The same settings over another HTTP client (another connection pool).
+    #[must_use]
+    pub fn with_http(&self, http: reqwest::Client) -> Self {
+        Self {
+            http,
+            ..self.clone()
+        }
+    }
+
     /// How long to wait between `onboardUser` polls.
     #[must_use]
     pub fn with_onboard_poll(mut self, every: Duration) -> Self {
