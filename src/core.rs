@@ -4,6 +4,7 @@
 
 mod execute;
 mod quota;
+mod refusals;
 mod stream;
 
 pub use execute::Opened;
@@ -27,6 +28,7 @@ use crate::events::Bus;
 use crate::routing::{self, Route};
 use crate::store::CommitBarrier;
 use crate::translate::antigravity::SignatureStore;
+use crate::translate::identity::IdentityRules;
 use crate::translate::ir::{ChatRequest, ErrorInfo, ErrorKind, Thinking};
 use crate::upstream::{self, AccountClients, AntigravityClient};
 
@@ -44,6 +46,8 @@ struct Inner {
     auth: GoogleAuth,
     /// Each account's Cloud Code client: a connection pool per identity.
     upstreams: AccountClients,
+    /// `[upstream.identity]` with the built-in list, applied to every upstream body.
+    identity: IdentityRules,
     signatures: Mutex<SignatureStore>,
     bus: Bus,
     shutdown: CancellationToken,
@@ -67,6 +71,7 @@ impl Core {
             Duration::from_secs(config.upstream.stream_idle_timeout_s.max(1)),
             Duration::from_secs(config.upstream.response_timeout_s.max(1)),
         );
+        let identity = config.upstream.identity.rules();
         let catalogue = Catalogue::builtin(&config.models.aliases, config.models.defaults.clone());
         Ok(Self {
             inner: Arc::new(Inner {
@@ -76,6 +81,7 @@ impl Core {
                 catalogue: RwLock::new(catalogue),
                 accounts,
                 upstreams: AccountClients::new(template, connect_timeout),
+                identity,
                 signatures: Mutex::new(SignatureStore::default()),
                 bus,
                 shutdown: CancellationToken::new(),
@@ -108,6 +114,11 @@ impl Core {
                 format!("could not set up the upstream connection for {account}: {e:#}"),
             )
         })
+    }
+
+    /// The identity texts removed from system prompts before they go upstream.
+    pub fn identity(&self) -> &IdentityRules {
+        &self.inner.identity
     }
 
     pub fn bus(&self) -> &Bus {

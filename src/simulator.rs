@@ -11,6 +11,7 @@ mod control;
 mod device;
 mod faults;
 mod generate;
+mod identity;
 mod models;
 mod oauth;
 mod public;
@@ -32,7 +33,7 @@ use axum::routing::{get, post};
 use axum::serve::ListenerExt as _;
 use tokio::net::TcpListener;
 
-pub use faults::{Fault, FaultScope, UnknownFault};
+pub use faults::{Fault, FaultScope, UnknownFault, VALIDATION_URL};
 pub use state::SimStats;
 
 use state::{Quota, Shared};

@@ -3,6 +3,7 @@
 
 pub mod anthropic;
 pub mod antigravity;
+pub mod identity;
 pub mod ir;
 pub mod openai;
 pub mod schema;

@@ -42,6 +42,9 @@ pub struct SimStats {
     pub last_request: Option<serde_json::Value>,
     /// Generate calls per authenticated account, keyed by email (`alice@example.com`).
     pub calls_by_account: BTreeMap<String, u64>,
+    /// Generate calls refused (strict mode) for an identity text in the system instruction,
+    /// with the bare fake 429.
+    pub identity_refusals: u64,
     /// Distinct `User-Agent` headers seen on Cloud Code calls.
     pub user_agents: Vec<String>,
     /// The client TCP connections (peer addresses) that carried each account's Cloud Code

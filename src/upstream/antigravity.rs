@@ -229,14 +229,15 @@ impl AntigravityClient {
     }
 }
 
-/// Only endpoint-local trouble is worth another endpoint.
+/// Only endpoint-local trouble is worth another endpoint. A 403 is about the account (a ban,
+/// a verification, a disabled API), and every host would say the same: replaying it on the
+/// other hosts only shows Google the refused identity again.
 fn tries_next_endpoint(kind: FailureKind) -> bool {
     matches!(
         kind,
         FailureKind::Server
             | FailureKind::Capacity
             | FailureKind::NotFound
-            | FailureKind::Forbidden
             | FailureKind::VersionRejected
     )
 }
@@ -319,6 +320,18 @@ mod tests {
         assert_eq!(onboarding_tier(&v), "b");
         assert_eq!(onboarding_tier(&json!({"currentTier": {"id": "c"}})), "c");
         assert_eq!(onboarding_tier(&json!({})), "free-tier");
+    }
+
+    #[test]
+    fn a_403_is_never_replayed_on_another_host() {
+        for kind in [
+            FailureKind::Forbidden,
+            FailureKind::TermsOfService,
+            FailureKind::ValidationRequired,
+        ] {
+            assert!(!tries_next_endpoint(kind), "{kind:?}");
+        }
+        assert!(tries_next_endpoint(FailureKind::Server));
     }
 
     #[test]

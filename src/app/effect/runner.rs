@@ -589,6 +589,7 @@ pub fn dry_run_text(core: &Core, api: ApiFormat, body: &str, now_ms: i64) -> Str
         project: "(project)",
         request_id: "(request id)",
         session_id: &session,
+        identity: core.identity(),
     };
     match build_request(&req, &target, &SignatureStore::default(), now_ms) {
         Ok(plan) => {
