@@ -153,7 +153,8 @@ pub struct AccountsConfig {
     pub max_concurrency: u32,
     /// Refresh access tokens this long before they expire.
     pub refresh_margin_s: u64,
-    /// How often the running proxy asks the upstream for each account's quota.
+    /// A quota report older than this is polled again when the account serves a request or the
+    /// console shows quota (never on a timer: idle accounts are not polled).
     pub quota_refresh_s: u64,
 }
 

@@ -3,6 +3,7 @@
 //! accounts and models.
 
 mod execute;
+mod polling;
 mod quota;
 mod refusals;
 mod stream;
@@ -58,6 +59,7 @@ struct Inner {
     /// Routing flows; editable while running (the console's Routing tab).
     flows: RwLock<Vec<FlowConfig>>,
     latency: LatencyBook,
+    quota_polls: polling::QuotaPolls,
 }
 
 impl Core {
@@ -89,6 +91,7 @@ impl Core {
                 capture: OnceLock::new(),
                 commit_barrier: OnceLock::new(),
                 latency: LatencyBook::default(),
+                quota_polls: polling::QuotaPolls::default(),
             }),
         })
     }

@@ -90,9 +90,6 @@ pub async fn start(paths: &Paths, mut config: Config, demo: bool) -> anyhow::Res
         format!("cannot listen on {addr} (is another proxy running? try --port)")
     })?;
     let core = Core::new(config, accounts, bus)?;
-    core.spawn_quota_refresher(std::time::Duration::from_secs(
-        core.config().accounts.quota_refresh_s,
-    ));
     let history = open_history(paths, &core);
     Ok(Engine {
         core,

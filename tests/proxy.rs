@@ -7,6 +7,7 @@ mod proxy {
     pub mod faults;
     pub mod fixtures;
     pub mod openai;
+    pub mod polling;
     pub mod refusals;
     pub mod routing;
     pub mod support;

@@ -91,7 +91,10 @@ impl Core {
                     .attempt(req, &target.spec, account, id, attempt, &skipped)
                     .await
                 {
-                    Attempt::Served(opened) => return Ok(opened),
+                    Attempt::Served(opened) => {
+                        self.poll_quota_on_use(account);
+                        return Ok(opened);
+                    }
                     Attempt::Stop(e) => return Err(e),
                     Attempt::Next(e) => last_error = Some(e),
                 }

@@ -383,6 +383,9 @@ impl EffectRunner {
     }
 
     fn load_accounts(&self) {
+        // The console is about to show quota: accounts whose report is stale are polled
+        // (staggered; the views update when the answers arrive).
+        self.core.poll_stale_quotas();
         let now = Utc::now();
         let families: std::collections::HashMap<String, &'static str> = self
             .core
