@@ -646,6 +646,22 @@ mod tests {
     }
 
     #[test]
+    fn dry_run_shows_the_identity_texts_it_removes() {
+        let body = r#"{"model":"gemini-3-flash","max_tokens":64,
+            "system":[{"type":"text","text":"x-anthropic-billing-header: cc_version=2.1.330.d01;"},
+                      {"type":"text","text":"Be brief."}],
+            "messages":[{"role":"user","content":"hello"}]}"#;
+        let text = dry_run_text(&core(), ApiFormat::Anthropic, body, 0);
+        assert!(
+            text.contains("note: identity: removed the line \"x-anthropic-billing-header"),
+            "{text}"
+        );
+        let sent = text.split_once("\n\n").map_or("", |(_, body)| body);
+        assert!(!sent.contains("x-anthropic-billing-header"), "{sent}");
+        assert!(sent.contains("Be brief."), "{sent}");
+    }
+
+    #[test]
     fn dry_run_reads_anthropic_requests_and_reports_errors() {
         let body = r#"{"model":"claude-sonnet-4-5","max_tokens":64,
             "messages":[{"role":"user","content":"hello"}]}"#;
