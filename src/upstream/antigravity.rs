@@ -165,8 +165,8 @@ impl AntigravityClient {
     }
 
     /// POSTs to each endpoint in turn. Errors tied to the account or the request (429, 401,
-    /// 400, a stale project, a terms-of-service refusal) return at once; others move on to the
-    /// next endpoint, and the most telling failure is reported when all fail.
+    /// 400, any 403, a stale project) return at once; others move on to the next endpoint, and
+    /// the most telling failure is reported when all fail.
     async fn post_with_fallback(
         &self,
         token: &str,
