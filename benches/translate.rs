@@ -183,6 +183,7 @@ fn requests(c: &mut Criterion) {
             project: "sim-project-bench",
             request_id: "agent-bench",
             session_id: "-1234567890",
+            identity: &anti_api_tui::translate::identity::IdentityRules::default(),
         };
         group.throughput(Throughput::Bytes(*len as u64));
         group.bench_with_input(BenchmarkId::new("build_upstream", name), req, |b, req| {

@@ -11,6 +11,7 @@ use crate::atomic_file::{self, Visibility};
 use crate::catalogue::FamilyDefaults;
 use crate::client_version::{self, ClientVersion};
 use crate::translate::antigravity::NoticeKind;
+use crate::translate::identity::IdentityConfig;
 
 pub const DEFAULT_PORT: u16 = 8964;
 
@@ -93,14 +94,16 @@ pub struct UpstreamConfig {
     pub connect_timeout_s: u64,
     /// Time allowed until the upstream's response headers arrive.
     pub response_timeout_s: u64,
+    /// Identity texts removed from system prompts before they go upstream.
+    pub identity: IdentityConfig,
 }
 
 impl Default for UpstreamConfig {
     fn default() -> Self {
         Self {
+            // daily, then prod, as CPA generates; the sandbox host is what proxies use.
             endpoints: vec![
                 "https://daily-cloudcode-pa.googleapis.com".into(),
-                "https://daily-cloudcode-pa.sandbox.googleapis.com".into(),
                 "https://cloudcode-pa.googleapis.com".into(),
             ],
             antigravity_version: None,
@@ -111,6 +114,7 @@ impl Default for UpstreamConfig {
             stream_idle_timeout_s: 120,
             connect_timeout_s: 10,
             response_timeout_s: 120,
+            identity: IdentityConfig::default(),
         }
     }
 }
@@ -165,7 +169,8 @@ pub struct AccountsConfig {
     pub max_concurrency: u32,
     /// Refresh access tokens this long before they expire.
     pub refresh_margin_s: u64,
-    /// How often the running proxy asks the upstream for each account's quota.
+    /// A quota report older than this is polled again when the account serves a request or the
+    /// console shows quota (never on a timer: idle accounts are not polled).
     pub quota_refresh_s: u64,
 }
 
@@ -387,6 +392,14 @@ where
         .map_err(|e| anyhow::anyhow!("{name}={value:?} is not valid: {e}"))
 }
 
+/// Maps whose keys are the user's own (model names, texts): nothing below them to check.
+const FREE_FORM_MAPS: &[&str] = &[
+    "models.aliases",
+    "models.account_order",
+    "upstream.identity.replace",
+    "upstream.notices",
+];
+
 /// Keys present in the file that neither the defaults nor the parsed config know about.
 fn unknown_keys(
     raw: &toml::Value,
@@ -410,10 +423,7 @@ fn unknown_keys(
                     (a, b) => {
                         let reference = b.or(a).expect("one side is Some");
                         // Maps with free-form keys (aliases) have nothing to check below them.
-                        if !matches!(
-                            path.as_str(),
-                            "models.aliases" | "models.account_order" | "upstream.notices"
-                        ) {
+                        if !FREE_FORM_MAPS.contains(&path.as_str()) {
                             unknown_keys(value, reference, reference, &path, out);
                         }
                     }
@@ -470,6 +480,36 @@ mod tests {
         assert!(
             w.iter().any(|x| x.contains("`flows[0].entries[0].acount`")),
             "{w:?}"
+        );
+    }
+
+    #[test]
+    fn identity_lists_parse_without_warnings() {
+        let text = r#"
+            [upstream.identity]
+            remove = ["You are Codex."]
+            replace = { "<system-conventions>" = "<conventions>", "Codex" = "the assistant" }
+            colour = 1
+        "#;
+        let (c, w) = Config::parse(text).unwrap();
+        assert!(c.upstream.identity.builtin);
+        assert_eq!(c.upstream.identity.remove, vec!["You are Codex."]);
+        assert_eq!(c.upstream.identity.replace["Codex"], "the assistant");
+        assert_eq!(
+            w,
+            vec!["unknown config key `upstream.identity.colour` (ignored)"]
+        );
+    }
+
+    #[test]
+    fn endpoints_default_to_daily_then_prod() {
+        let endpoints = Config::default().upstream.endpoints;
+        assert_eq!(
+            endpoints,
+            vec![
+                "https://daily-cloudcode-pa.googleapis.com",
+                "https://cloudcode-pa.googleapis.com"
+            ]
         );
     }
 

@@ -5,7 +5,9 @@
 mod conversations;
 mod execute;
 mod notice;
+mod polling;
 mod quota;
+mod refusals;
 mod stream;
 mod version;
 
@@ -32,8 +34,9 @@ use crate::events::Bus;
 use crate::routing::{self, Route};
 use crate::store::CommitBarrier;
 use crate::translate::antigravity::{Notices, SignatureStore};
-use crate::translate::ir::{ChatRequest, ErrorInfo, Thinking};
-use crate::upstream::{self, AntigravityClient};
+use crate::translate::identity::IdentityRules;
+use crate::translate::ir::{ChatRequest, ErrorInfo, ErrorKind, Thinking};
+use crate::upstream::{self, AccountClients, AntigravityClient};
 
 /// Shared engine state; cheap to clone (everything inside is reference-counted).
 #[derive(Debug, Clone)]
@@ -47,7 +50,10 @@ struct Inner {
     catalogue: RwLock<Catalogue>,
     accounts: AccountPool,
     auth: GoogleAuth,
-    upstream: AntigravityClient,
+    /// Each account's Cloud Code client: a connection pool per identity.
+    upstreams: AccountClients,
+    /// `[upstream.identity]` with the built-in list, applied to every upstream body.
+    identity: IdentityRules,
     signatures: Mutex<SignatureStore>,
     bus: Bus,
     shutdown: CancellationToken,
@@ -64,18 +70,21 @@ struct Inner {
     notices: Arc<Notices>,
     /// The client version the User-Agent reports.
     version: VersionGate,
+    quota_polls: polling::QuotaPolls,
 }
 
 impl Core {
     pub fn new(config: Config, accounts: AccountPool, bus: Bus) -> anyhow::Result<Self> {
-        let http = upstream::http_client(Duration::from_secs(config.upstream.connect_timeout_s))?;
-        let upstream_client = AntigravityClient::new(
+        let connect_timeout = Duration::from_secs(config.upstream.connect_timeout_s);
+        let http = upstream::http_client(connect_timeout)?;
+        let template = AntigravityClient::new(
             http.clone(),
             config.upstream.endpoints.clone(),
             config.user_agent(),
             Duration::from_secs(config.upstream.stream_idle_timeout_s.max(1)),
             Duration::from_secs(config.upstream.response_timeout_s.max(1)),
         );
+        let identity = config.upstream.identity.rules();
         let catalogue = Catalogue::builtin(&config.models.aliases, config.models.defaults.clone());
         let notices = Arc::new(Notices::with_user(&config.upstream.notices));
         Ok(Self {
@@ -87,7 +96,8 @@ impl Core {
                 config,
                 catalogue: RwLock::new(catalogue),
                 accounts,
-                upstream: upstream_client,
+                upstreams: AccountClients::new(template, connect_timeout),
+                identity,
                 signatures: Mutex::new(SignatureStore::default()),
                 bus,
                 shutdown: CancellationToken::new(),
@@ -96,6 +106,7 @@ impl Core {
                 commit_barrier: OnceLock::new(),
                 latency: LatencyBook::default(),
                 conversations: Mutex::default(),
+                quota_polls: polling::QuotaPolls::default(),
             }),
         })
     }
@@ -112,8 +123,26 @@ impl Core {
         &self.inner.auth
     }
 
+    /// The Cloud Code client of `account` (an account id): its own connection pool.
+    pub fn upstream_for(&self, account: &str) -> Result<Arc<AntigravityClient>, ErrorInfo> {
+        self.inner.upstreams.get(account).map_err(|e| {
+            ErrorInfo::new(
+                503,
+                ErrorKind::Overloaded,
+                format!("could not set up the upstream connection for {account}: {e:#}"),
+            )
+        })
+    }
+
+    /// What every account's Cloud Code client shares (endpoints, the User-Agent). Calls go
+    /// through `upstream_for`, never through this one's connection pool.
     pub fn upstream(&self) -> &AntigravityClient {
-        &self.inner.upstream
+        self.inner.upstreams.template()
+    }
+
+    /// The identity texts removed from system prompts before they go upstream.
+    pub fn identity(&self) -> &IdentityRules {
+        &self.inner.identity
     }
 
     pub fn bus(&self) -> &Bus {

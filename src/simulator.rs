@@ -6,11 +6,13 @@
 //! token `sim-refresh-<name>` belongs to `<name>@example.com`.
 
 mod cloudcode;
+mod connections;
 mod control;
 mod device;
 mod faults;
 mod gate;
 mod generate;
+mod identity;
 mod models;
 mod oauth;
 mod public;
@@ -23,6 +25,7 @@ mod validate;
 #[cfg(test)]
 mod tests;
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,7 +34,7 @@ use axum::routing::{get, post};
 use axum::serve::ListenerExt as _;
 use tokio::net::TcpListener;
 
-pub use faults::{Fault, FaultScope, UnknownFault};
+pub use faults::{Fault, FaultScope, UnknownFault, VALIDATION_URL};
 pub use state::SimStats;
 
 use state::{Quota, Shared};
@@ -100,6 +103,7 @@ pub async fn start(listener: TcpListener, config: SimConfig) -> SimHandle {
     });
     let cancel = shared.cancel.clone();
     let server = tokio::spawn(async move {
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(listener, app)
             .with_graceful_shutdown(async move { cancel.cancelled().await })
             .await;
@@ -146,6 +150,10 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/__sim/quota", post(control::quota))
         .route("/__sim/project", post(control::project))
         .route("/__sim/chunk_delay", post(control::chunk_delay))
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            connections::record,
+        ))
         .with_state(shared)
 }
 

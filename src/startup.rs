@@ -91,9 +91,6 @@ pub async fn start(paths: &Paths, mut config: Config, demo: bool) -> anyhow::Res
     })?;
     let core = Core::new(config, accounts, bus)?;
     core.set_version_cache(paths.data_dir.join("antigravity-version.json"));
-    core.spawn_quota_refresher(std::time::Duration::from_secs(
-        core.config().accounts.quota_refresh_s,
-    ));
     let history = open_history(paths, &core);
     Ok(Engine {
         core,

@@ -5,6 +5,7 @@ pub mod anthropic;
 pub mod antigravity;
 pub mod client_api;
 pub mod gemini;
+pub mod identity;
 pub mod ir;
 pub mod openai;
 pub mod responses;

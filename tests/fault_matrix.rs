@@ -104,6 +104,7 @@ matrix! {
     stall: Stall;
     empty_stream: EmptyStream;
     version_rejected: VersionRejected;
+    validation_required: ValidationRequired;
 }
 
 #[test]

@@ -9,7 +9,10 @@ mod proxy {
     pub mod gemini_api;
     pub mod models;
     pub mod openai;
+    pub mod polling;
+    pub mod refusals;
     pub mod responses;
     pub mod routing;
     pub mod support;
+    pub mod transport;
 }

@@ -408,7 +408,14 @@ impl AccountPool {
             .find(|a| a.matches(key))
             .map(|a| a.id.clone());
         if let Some(id) = &id {
-            self.update(id, |a| a.disabled = disabled);
+            self.update(id, |a| {
+                a.disabled = disabled;
+                // Enabling is the user saying "try it again": after verifying the account at
+                // Google's link, or after an appeal.
+                if !disabled {
+                    a.quarantined = None;
+                }
+            });
         }
         id.is_some()
     }

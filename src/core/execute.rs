@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt as _;
 
 use super::Core;
+use super::refusals::{BARE_RETRY_WAIT, refused_prompt};
 use super::stream::{EventStream, continue_stream};
 use crate::accounts::SkipReason;
 use crate::auth::RefreshError;
@@ -91,7 +92,10 @@ impl Core {
                     .attempt(req, &target.spec, account, id, attempt, &skipped)
                     .await
                 {
-                    Attempt::Served(opened) => return Ok(opened),
+                    Attempt::Served(opened) => {
+                        self.poll_quota_on_use(account);
+                        return Ok(opened);
+                    }
                     Attempt::Stop(e) => return Err(e),
                     Attempt::Next(e) => last_error = Some(e),
                 }
@@ -121,8 +125,12 @@ impl Core {
             Ok(p) => p,
             Err(e) => return Attempt::Next(e),
         };
+        let upstream = match self.upstream_for(account) {
+            Ok(u) => u,
+            Err(e) => return Attempt::Stop(e),
+        };
         let (mut refreshed, mut rediscovered, mut empty_retried) = (false, false, false);
-        let mut waited_briefly = false;
+        let (mut waited_briefly, mut bare_retried) = (false, false);
         let request_id = format!("agent-{}", uuid::Uuid::new_v4());
         let session = session_id(req);
         // A retirement notice moves the attempt to the successor (once); an in-band version
@@ -143,6 +151,7 @@ impl Core {
                     project: &project,
                     request_id: &request_id,
                     session_id: &session,
+                    identity: self.identity(),
                 };
                 match build_request(req, &target, &store, Utc::now().timestamp_millis()) {
                     Ok(plan) => plan,
@@ -160,8 +169,7 @@ impl Core {
                 account: account.into(),
                 attempt,
             });
-            let sent = self
-                .upstream()
+            let sent = upstream
                 .stream_generate_from(&token, body, first_endpoint)
                 .await;
             let failure = match sent {
@@ -245,6 +253,25 @@ impl Core {
                         Ok(p) => project = p,
                         Err(e) => return Attempt::Next(e),
                     }
+                }
+                // Once: a brief shortage clears. Twice for the same body: the gateway refuses
+                // the prompt, and every account would be refused alike (`refusals.rs`).
+                FailureKind::BareExhausted if !bare_retried => {
+                    bare_retried = true;
+                    tracing::debug!(account, "bare RESOURCE_EXHAUSTED; retrying once");
+                    tokio::time::sleep(BARE_RETRY_WAIT).await;
+                }
+                FailureKind::BareExhausted => {
+                    tracing::warn!(
+                        account,
+                        model = spec.id,
+                        "the upstream refused this prompt (bare RESOURCE_EXHAUSTED twice); \
+                         not cooling, not failing over"
+                    );
+                    return Attempt::Stop(refused_prompt(&failure, &spec.id));
+                }
+                FailureKind::ValidationRequired => {
+                    return Attempt::Next(self.needs_verification(account, &failure, &spec.id));
                 }
                 // A short rate limit: wait it out once on the same account before moving on.
                 FailureKind::RateLimited | FailureKind::Transient
@@ -476,11 +503,14 @@ impl Core {
     }
 
     async fn discover(&self, account: &str, token: &str) -> Result<String, ErrorInfo> {
-        match self.upstream().discover_project(token).await {
+        match self.upstream_for(account)?.discover_project(token).await {
             Ok(info) => {
                 self.accounts()
                     .set_project(account, &info.project, info.tier.as_deref());
                 Ok(info.project)
+            }
+            Err(CallError::Failure(f)) if f.kind == FailureKind::ValidationRequired => {
+                Err(self.needs_verification(account, &f, "requests"))
             }
             Err(CallError::Failure(f)) => Err(f.client_error("")),
             Err(CallError::Unreachable(why)) => Err(ErrorInfo::new(
@@ -509,8 +539,11 @@ impl Core {
         let Ok(token) = self.token(account, false).await else {
             return Ok(estimate);
         };
-        let body = count_tokens_body(req, &target.spec);
-        match self.upstream().count_tokens(&token, &body).await {
+        let body = count_tokens_body(req, &target.spec, self.identity());
+        let Ok(upstream) = self.upstream_for(account) else {
+            return Ok(estimate);
+        };
+        match upstream.count_tokens(&token, &body).await {
             Ok(n) => Ok(n),
             Err(e) => {
                 tracing::debug!("countTokens failed ({e}); answering with a local estimate");

@@ -1,15 +1,12 @@
-//! Keeping the live picture current: each account's quota from `fetchAvailableModels` (at start,
-//! on an interval, and after a quota 429), models the upstream offers merged into the catalogue,
-//! and the recent time to first token per model that the `fast` route orders by.
+//! Keeping the live picture current: each account's quota from `fetchAvailableModels` (when it
+//! is polled: `polling.rs`), models the upstream offers merged into the catalogue, and the recent
+//! time to first token per model that the `fast` route orders by.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
-use std::time::Duration;
-
-use chrono::Utc;
 
 use super::Core;
-use crate::accounts::{AccountStatus, OfferedModel, parse_available_models};
+use crate::accounts::{OfferedModel, parse_available_models};
 use crate::catalogue::{Family, ModelSpec, ThinkingMode};
 use crate::upstream::CallError;
 
@@ -49,12 +46,12 @@ impl Core {
             .accounts()
             .access_token(account, self.auth(), false)
             .await?;
+        let upstream = self.upstream_for(account)?;
         let project = match self.accounts().get(account).and_then(|a| a.project) {
             Some(p) => p,
-            None => self.upstream().discover_project(&token).await?.project,
+            None => upstream.discover_project(&token).await?.project,
         };
-        let answer = self
-            .upstream()
+        let answer = upstream
             .fetch_available_models(&token, &project)
             .await
             .map_err(|e| match e {
@@ -65,41 +62,6 @@ impl Core {
         self.merge_offered(account, &available.offered, &available.deprecated);
         self.accounts().set_quota(account, available.quotas);
         Ok(())
-    }
-
-    /// Refreshes every logged-in account's quota now, then every `every`, until shutdown.
-    pub fn spawn_quota_refresher(&self, every: Duration) {
-        let core = self.clone();
-        tokio::spawn(async move {
-            let shutdown = core.shutdown_token().clone();
-            loop {
-                let now = Utc::now();
-                for account in core.accounts().snapshot() {
-                    if matches!(
-                        account.status(now),
-                        AccountStatus::Ok | AccountStatus::Cooling
-                    ) && let Err(e) = core.refresh_quota(&account.id).await
-                    {
-                        tracing::warn!(account = account.id, "quota refresh failed: {e:#}");
-                    }
-                }
-                tokio::select! {
-                    () = shutdown.cancelled() => return,
-                    () = tokio::time::sleep(every.max(Duration::from_secs(5))) => {}
-                }
-            }
-        });
-    }
-
-    /// Refreshes one account's quota in the background (after a quota 429).
-    pub(super) fn refresh_quota_soon(&self, account: &str) {
-        let core = self.clone();
-        let account = account.to_owned();
-        tokio::spawn(async move {
-            if let Err(e) = core.refresh_quota(&account).await {
-                tracing::debug!(account, "quota refresh after a 429 failed: {e:#}");
-            }
-        });
     }
 
     /// New upstream models join the catalogue; deprecated ids forward to their successors (even

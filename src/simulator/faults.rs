@@ -35,10 +35,12 @@ pub enum Fault {
     Stall,
     EmptyStream,
     VersionRejected,
+    /// 403 `VALIDATION_REQUIRED` with a verification link (gcli2api #382).
+    ValidationRequired,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 14] = [
+    pub const ALL: [Fault; 15] = [
         Self::QuotaExhausted,
         Self::RateLimited,
         Self::Capacity,
@@ -53,6 +55,7 @@ impl Fault {
         Self::Stall,
         Self::EmptyStream,
         Self::VersionRejected,
+        Self::ValidationRequired,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -71,6 +74,7 @@ impl Fault {
             Self::Stall => "stall",
             Self::EmptyStream => "empty_stream",
             Self::VersionRejected => "version_rejected",
+            Self::ValidationRequired => "validation_required",
         }
     }
 }
@@ -209,6 +213,41 @@ pub(crate) fn permission_denied(message: &str) -> Response {
     )
 }
 
+/// Where the simulator's `VALIDATION_REQUIRED` sends the user.
+pub const VALIDATION_URL: &str =
+    "https://accounts.google.com/signin/continue?sarp=1&scc=1&plt=sim-validation";
+
+/// The bare 429: Google's generic text, no reason, no details, no delay. What the gateway
+/// answers to refused prompts, and to brief shortages.
+pub(crate) fn bare_resource_exhausted() -> Response {
+    rpc_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "RESOURCE_EXHAUSTED",
+        "Resource has been exhausted (e.g. check quota).",
+        Vec::new(),
+    )
+}
+
+/// 403 `VALIDATION_REQUIRED` as the real upstream words it (gcli2api #382, OAA #335).
+fn validation_required() -> Response {
+    let message = "Verify your account to continue.";
+    rpc_error(
+        StatusCode::FORBIDDEN,
+        "PERMISSION_DENIED",
+        message,
+        vec![error_info(
+            "VALIDATION_REQUIRED",
+            &json!({
+                "validation_error_message": message,
+                "validation_url_link_text": "Verify your account",
+                "validation_url": VALIDATION_URL,
+                "validation_learn_more_link_text": "Learn more",
+                "validation_learn_more_url": "https://support.google.com/accounts?p=al_alert",
+            }),
+        )],
+    )
+}
+
 /// 429 `QUOTA_EXHAUSTED` for `model`, resetting after `delay`.
 pub(crate) fn quota_exhausted(model: &str, delay: Duration) -> Response {
     let reset_at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
@@ -269,12 +308,8 @@ pub(crate) fn status_fault(fault: Fault, model: &str, project: &str) -> Option<R
                 &json!({ "model": model }),
             )],
         ),
-        Fault::ResourceExhausted => rpc_error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "RESOURCE_EXHAUSTED",
-            "Resource has been exhausted (e.g. check quota).",
-            Vec::new(),
-        ),
+        Fault::ResourceExhausted => bare_resource_exhausted(),
+        Fault::ValidationRequired => validation_required(),
         Fault::Unauthorized => unauthenticated(),
         Fault::TermsOfService => permission_denied(
             "This account has been disabled for violation of Terms of Service. If you believe \

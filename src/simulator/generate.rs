@@ -15,10 +15,12 @@ use serde_json::Value;
 
 use super::cloudcode::{authenticate, quota_block};
 use super::faults::{
-    EMAIL_DOMAIN, Fault, QUOTA_RESET_DELAY, VERSION_REJECTED_TEXT, invalid_argument, not_found,
-    permission_denied, quota_exhausted, stale_project, status_fault, unauthenticated,
+    EMAIL_DOMAIN, Fault, QUOTA_RESET_DELAY, VERSION_REJECTED_TEXT, bare_resource_exhausted,
+    invalid_argument, not_found, permission_denied, quota_exhausted, stale_project, status_fault,
+    unauthenticated,
 };
 use super::gate::{self, Refusal};
+use super::identity;
 use super::models;
 use super::script::{self, Reply, UserTurn};
 use super::sse::{self, Ending, Ids};
@@ -187,6 +189,15 @@ fn handle(shared: Arc<Shared>, headers: &HeaderMap, body: &[u8], streaming: bool
     }
     if let Some(delay) = blocked {
         return quota_exhausted(&model, delay);
+    }
+    if shared.config.strict
+        && let Some(text) = identity::flagged(&request)
+    {
+        shared.lock().stats.identity_refusals += 1;
+        return refuse(
+            &format!("identity text {text:?} in the system instruction"),
+            bare_resource_exhausted(),
+        );
     }
     if let Err(rejection) = validate(&model, &envelope) {
         return reject(

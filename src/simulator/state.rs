@@ -1,7 +1,7 @@
 //! The simulator's shared state: implicit accounts, issued tokens and codes, queued faults,
 //! quotas and the statistics snapshot tests read back.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -44,8 +44,14 @@ pub struct SimStats {
     pub last_request: Option<serde_json::Value>,
     /// Generate calls per authenticated account, keyed by email (`alice@example.com`).
     pub calls_by_account: BTreeMap<String, u64>,
+    /// Generate calls refused (strict mode) for an identity text in the system instruction,
+    /// with the bare fake 429.
+    pub identity_refusals: u64,
     /// Distinct `User-Agent` headers seen on Cloud Code calls.
     pub user_agents: Vec<String>,
+    /// The client TCP connections (peer addresses) that carried each account's Cloud Code
+    /// calls, keyed by email. Two accounts sharing an address shared a connection.
+    pub connections_by_account: BTreeMap<String, BTreeSet<String>>,
 }
 
 /// One implicit Google account, created on first use.

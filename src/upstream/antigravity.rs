@@ -60,6 +60,15 @@ impl AntigravityClient {
         }
     }
 
+    /// The same settings over another HTTP client (another connection pool).
+    #[must_use]
+    pub fn with_http(&self, http: reqwest::Client) -> Self {
+        Self {
+            http,
+            ..self.clone()
+        }
+    }
+
     /// How long to wait between `onboardUser` polls.
     #[must_use]
     pub fn with_onboard_poll(mut self, every: Duration) -> Self {
@@ -183,9 +192,9 @@ impl AntigravityClient {
     }
 
     /// POSTs to each endpoint in turn. Errors tied to the account or the request (429, 401,
-    /// 400, a stale project, a terms-of-service refusal) return at once; others move on to the
-    /// next endpoint, and the most telling failure is reported when all fail. Starts at
-    /// endpoint `first`; answers with the index of the endpoint that answered.
+    /// 400, any 403, a stale project) return at once; others move on to the next endpoint, and
+    /// the most telling failure is reported when all fail. Starts at endpoint `first`; answers
+    /// with the index of the endpoint that answered.
     async fn post_with_fallback(
         &self,
         token: &str,
@@ -250,14 +259,15 @@ impl AntigravityClient {
     }
 }
 
-/// Only endpoint-local trouble is worth another endpoint.
+/// Only endpoint-local trouble is worth another endpoint. A 403 is about the account (a ban,
+/// a verification, a disabled API), and every host would say the same: replaying it on the
+/// other hosts only shows Google the refused identity again.
 fn tries_next_endpoint(kind: FailureKind) -> bool {
     matches!(
         kind,
         FailureKind::Server
             | FailureKind::Capacity
             | FailureKind::NotFound
-            | FailureKind::Forbidden
             | FailureKind::VersionRejected
     )
 }
@@ -340,6 +350,18 @@ mod tests {
         assert_eq!(onboarding_tier(&v), "b");
         assert_eq!(onboarding_tier(&json!({"currentTier": {"id": "c"}})), "c");
         assert_eq!(onboarding_tier(&json!({})), "free-tier");
+    }
+
+    #[test]
+    fn a_403_is_never_replayed_on_another_host() {
+        for kind in [
+            FailureKind::Forbidden,
+            FailureKind::TermsOfService,
+            FailureKind::ValidationRequired,
+        ] {
+            assert!(!tries_next_endpoint(kind), "{kind:?}");
+        }
+        assert!(tries_next_endpoint(FailureKind::Server));
     }
 
     #[test]

@@ -16,6 +16,9 @@ use self::timing::{ceil_secs, header_delay, human, text_delay};
 use crate::translate::antigravity::{NoticeKind, Notices};
 use crate::translate::ir::{ErrorInfo, ErrorKind};
 
+/// Google's generic 429 text, lower-case. Alone (no reason, no details) it is a bare 429.
+const BARE_EXHAUSTED_TEXT: &str = "resource has been exhausted";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FailureKind {
     /// The account's quota for this model is used up until a reset time.
@@ -24,12 +27,21 @@ pub enum FailureKind {
     RateLimited,
     /// The model has no capacity right now; quota may remain.
     Capacity,
-    /// A short-lived resource shortage (a bare `RESOURCE_EXHAUSTED`, a timeout).
+    /// A short-lived resource shortage (a timeout, a shortage worded without details).
     Transient,
+    /// A bare `RESOURCE_EXHAUSTED` 429: Google's generic "Resource has been exhausted (e.g.
+    /// check quota)." with no reason, no quota details and no retry delay. Besides a brief
+    /// shortage, it is what the gateway answers to prompts it refuses (third-party identity
+    /// texts, `docs/upstream.md` "Rejected prompts"), so a repeat for the same body is a content
+    /// rejection, not quota.
+    BareExhausted,
     Unauthorized,
     /// The account is disabled or banned.
     TermsOfService,
     Forbidden,
+    /// 403 `VALIDATION_REQUIRED`: Google wants the user to verify the account (at
+    /// `UpstreamFailure::validation_url`) before it serves it again.
+    ValidationRequired,
     /// The account's stored project no longer exists upstream; re-discover it.
     StaleProject,
     NotFound,
@@ -46,7 +58,11 @@ impl FailureKind {
     pub fn is_rate_limit(self) -> bool {
         matches!(
             self,
-            Self::QuotaExhausted | Self::RateLimited | Self::Capacity | Self::Transient
+            Self::QuotaExhausted
+                | Self::RateLimited
+                | Self::Capacity
+                | Self::Transient
+                | Self::BareExhausted
         )
     }
 }
@@ -65,6 +81,8 @@ pub struct UpstreamFailure {
     pub reset_at: Option<DateTime<Utc>>,
     /// For `StaleProject`: the project id the upstream could not find.
     pub project: Option<String>,
+    /// Where the user verifies the account (`VALIDATION_REQUIRED`'s `validation_url`).
+    pub validation_url: Option<String>,
 }
 
 pub fn classify(
@@ -77,7 +95,7 @@ pub fn classify(
     let lower_body = String::from_utf8_lossy(body).to_lowercase();
     let lower_msg = rpc.message.to_lowercase();
     let project = rpc.stale_project();
-    let kind = kind_for(status, &rpc, &lower_body, &lower_msg, project.is_some());
+    let mut kind = kind_for(status, &rpc, &lower_body, &lower_msg, project.is_some());
 
     let reset_ts = rpc
         .metadata("quotaResetTimeStamp")
@@ -97,11 +115,17 @@ pub fn classify(
             .and_then(|d| now.checked_add_signed(d))
     });
 
+    // A delay from anywhere (a `Retry-After` header too) means the upstream meant a shortage.
+    if kind == FailureKind::BareExhausted && retry_after.is_some() {
+        kind = FailureKind::Transient;
+    }
+
     let mut message = rpc.message.clone();
-    if let Some(url) = rpc
+    let validation_url = rpc
         .metadata("validation_url")
         .or_else(|| rpc.metadata("validationUrl"))
-    {
+        .map(str::to_owned);
+    if let Some(url) = &validation_url {
         message = format!("{message} (verify the account at {url})");
     }
     UpstreamFailure {
@@ -113,6 +137,7 @@ pub fn classify(
         retry_after,
         reset_at,
         project,
+        validation_url,
     }
 }
 
@@ -130,6 +155,9 @@ fn kind_for(status: u16, rpc: &Rpc, body: &str, msg: &str, stale: bool) -> Failu
             }
             Some("RATE_LIMIT_EXCEEDED") => FailureKind::RateLimited,
             Some("MODEL_CAPACITY_EXHAUSTED") => FailureKind::Capacity,
+            None if rpc.details.is_empty() && msg.contains(BARE_EXHAUSTED_TEXT) => {
+                FailureKind::BareExhausted
+            }
             _ => kind_from_429_text(msg, body),
         },
         401 => FailureKind::Unauthorized,
@@ -145,6 +173,8 @@ fn kind_for(status: u16, rpc: &Rpc, body: &str, msg: &str, stale: bool) -> Failu
                 || (body.contains("account") && body.contains("has been disabled"));
             if banned {
                 FailureKind::TermsOfService
+            } else if rpc.reason.as_deref() == Some("VALIDATION_REQUIRED") {
+                FailureKind::ValidationRequired
             } else {
                 FailureKind::Forbidden
             }
@@ -340,6 +370,7 @@ impl UpstreamFailure {
             retry_after: None,
             reset_at: None,
             project: None,
+            validation_url: None,
         }
     }
 
@@ -355,7 +386,8 @@ impl UpstreamFailure {
             FailureKind::QuotaExhausted
             | FailureKind::RateLimited
             | FailureKind::Capacity
-            | FailureKind::Transient => {
+            | FailureKind::Transient
+            | FailureKind::BareExhausted => {
                 let text = self.rate_limit_text(&which, msg);
                 let mut err = ErrorInfo::new(429, ErrorKind::RateLimit, text);
                 err.retry_after_secs = self.retry_after.map(ceil_secs);
@@ -378,6 +410,15 @@ impl UpstreamFailure {
                 403,
                 ErrorKind::Permission,
                 format!("Antigravity denied access to {which}: {msg}"),
+            ),
+            FailureKind::ValidationRequired => (
+                403,
+                ErrorKind::Permission,
+                format!(
+                    "Google asks to verify this account before it serves it again: {msg}. \
+                     Open the link signed in as the account, then enable it again \
+                     (`anti-api-tui accounts enable`, or the console's Accounts tab)."
+                ),
             ),
             FailureKind::StaleProject => (
                 404,

@@ -63,13 +63,14 @@ pub fn rows() -> Vec<Row> {
                 (Ok, (1, 1)),
                 Cooling("MODEL_CAPACITY_EXHAUSTED"),
             ),
-            // A bare RESOURCE_EXHAUSTED: retried once, then cooled.
+            // A bare RESOURCE_EXHAUSTED: retried once; twice for the same body is the gateway
+            // refusing the prompt, so nobody is cooled and no other account is tried.
             same(
                 Fault::ResourceExhausted,
                 (Ok, Nothing),
-                (Status(429, RATE), 2),
-                (Ok, (2, 1)),
-                Cooling("RESOURCE_EXHAUSTED"),
+                (Status(400, "invalid_request_error"), 2),
+                (Status(400, "invalid_request_error"), (2, 0)),
+                Nothing,
             ),
             // The access token is refreshed once and the call retried.
             same(
@@ -81,6 +82,15 @@ pub fn rows() -> Vec<Row> {
             ),
             same(
                 Fault::TermsOfService,
+                (Status(403, "permission_error"), Quarantined),
+                (Status(403, "permission_error"), 1),
+                (Ok, (1, 1)),
+                Quarantined,
+            ),
+            // Google wants the account verified: marked (with the link) until enabled again;
+            // the 403 is not replayed on another host.
+            same(
+                Fault::ValidationRequired,
                 (Status(403, "permission_error"), Quarantined),
                 (Status(403, "permission_error"), 1),
                 (Ok, (1, 1)),

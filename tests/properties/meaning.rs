@@ -214,6 +214,7 @@ pub fn check_upstream(req: &ChatRequest, model: &str) -> Result<(), String> {
         project: "proj",
         request_id: "req",
         session_id: "-1",
+        identity: &anti_api_tui::translate::identity::IdentityRules::default(),
     };
     let built = build_request(req, &target, &SignatureStore::default(), 0);
     let images = all_images(req);

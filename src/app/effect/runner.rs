@@ -406,6 +406,9 @@ impl EffectRunner {
     }
 
     fn load_accounts(&self) {
+        // The console is about to show quota: accounts whose report is stale are polled
+        // (staggered; the views update when the answers arrive).
+        self.core.poll_stale_quotas();
         let now = Utc::now();
         let families: std::collections::HashMap<String, &'static str> = self
             .core
@@ -608,6 +611,7 @@ pub fn dry_run_text(core: &Core, api: ApiFormat, inbound: &Inbound<'_>, now_ms: 
         project: "(project)",
         request_id: "(request id)",
         session_id: &session,
+        identity: core.identity(),
     };
     match build_request(&req, &target, &SignatureStore::default(), now_ms) {
         Ok(plan) => {
@@ -663,6 +667,27 @@ mod tests {
         assert!(text.contains("gemini-3-flash"), "{text}");
         assert!(text.contains("\"(project)\""), "{text}");
         assert!(text.contains("hi"), "{text}");
+    }
+
+    #[test]
+    fn dry_run_shows_the_identity_texts_it_removes() {
+        let body = r#"{"model":"gemini-3-flash","max_tokens":64,
+            "system":[{"type":"text","text":"x-anthropic-billing-header: cc_version=2.1.330.d01;"},
+                      {"type":"text","text":"Be brief."}],
+            "messages":[{"role":"user","content":"hello"}]}"#;
+        let text = dry_run_text(
+            &core(),
+            ApiFormat::Anthropic,
+            &Inbound::body(body.as_bytes()),
+            0,
+        );
+        assert!(
+            text.contains("note: identity: removed the line \"x-anthropic-billing-header"),
+            "{text}"
+        );
+        let sent = text.split_once("\n\n").map_or("", |(_, body)| body);
+        assert!(!sent.contains("x-anthropic-billing-header"), "{sent}");
+        assert!(sent.contains("Be brief."), "{sent}");
     }
 
     #[test]

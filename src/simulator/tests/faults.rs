@@ -85,6 +85,13 @@ async fn status_faults_answer_with_their_google_error() {
             None,
             "No capacity available",
         ),
+        (
+            Fault::ValidationRequired,
+            403,
+            "PERMISSION_DENIED",
+            Some("VALIDATION_REQUIRED"),
+            "Verify your account",
+        ),
     ] {
         s.handle.inject(fault, 1, FaultScope::default());
         let (got, events, _) = s.stream("alice", "gemini-3-flash", ask("hi")).await;
@@ -385,4 +392,47 @@ async fn non_streaming_calls_get_the_same_body_faults() {
         .await;
     assert_eq!(resp.status(), 200);
     assert!(resp.bytes().await.is_err(), "the body is cut short");
+}
+
+#[tokio::test]
+async fn strict_mode_answers_identity_texts_with_the_bare_429_every_time() {
+    let with_system = |text: &str| {
+        let mut request = ask("hi");
+        request["systemInstruction"] = json!({"role": "user", "parts": [{"text": text}]});
+        request
+    };
+    let s = sim().await;
+    for text in [
+        "x-anthropic-billing-header: cc_version=2.1.330.d01; cc_entrypoint=sdk-cli;",
+        "You are a Claude agent, built on Anthropic's Claude Agent SDK.",
+        "<system-conventions>\nRFC 2119\n</system-conventions>",
+    ] {
+        for _ in 0..2 {
+            let (status, body) = s
+                .generate("alice", "gemini-3-flash", with_system(text))
+                .await;
+            assert_eq!(status, 429, "{text}: {body}");
+            assert_eq!(body["error"]["status"], "RESOURCE_EXHAUSTED");
+            assert_eq!(
+                body["error"]["message"],
+                "Resource has been exhausted (e.g. check quota)."
+            );
+            assert!(body["error"].get("details").is_none(), "bare: {body}");
+        }
+    }
+    assert_eq!(s.handle.stats().identity_refusals, 6);
+    let (status, _) = s
+        .generate("alice", "gemini-3-flash", with_system("You are helpful."))
+        .await;
+    assert_eq!(status, 200);
+
+    let lenient = super::sim_with(crate::simulator::SimConfig::lenient()).await;
+    let (status, _) = lenient
+        .generate(
+            "alice",
+            "gemini-3-flash",
+            with_system("x-anthropic-billing-header: a;"),
+        )
+        .await;
+    assert_eq!(status, 200, "lenient mode lets identity texts through");
 }

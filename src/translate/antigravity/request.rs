@@ -8,6 +8,7 @@ use super::generation::{generation_config, wants_thinking};
 use super::signatures::SignatureStore;
 use super::tools::declarations;
 use crate::catalogue::ModelSpec;
+use crate::translate::identity::{IdentityRules, scrub_system};
 use crate::translate::ir::{Block, ChatRequest, ErrorInfo, Role};
 
 /// Where one request goes: the final model (thinking variant already chosen) and the ids the
@@ -18,6 +19,8 @@ pub struct UpstreamTarget<'a> {
     pub project: &'a str,
     pub request_id: &'a str,
     pub session_id: &'a str,
+    /// Identity texts to strip from the system prompt (`[upstream.identity]`).
+    pub identity: &'a IdentityRules,
 }
 
 /// The body to send plus what the translation decided, for logs and for the stream decoder.
@@ -85,7 +88,7 @@ pub fn build_request(
     notes.append(&mut tools.notes);
     let mut inner = Map::new();
     inner.insert("contents".into(), Value::Array(contents));
-    if let Some(system) = system_instruction(req) {
+    if let Some(system) = system_instruction(req, target.identity, &mut notes) {
         inner.insert("systemInstruction".into(), system);
     }
     inner.insert(
@@ -125,7 +128,7 @@ pub fn build_request(
 
 /// The `countTokens` body: `{"request": {contents, systemInstruction?, tools?}}` with no model or
 /// project. Lenient: what a real request would refuse (URL images) is skipped, not an error.
-pub fn count_tokens_body(req: &ChatRequest, spec: &ModelSpec) -> Value {
+pub fn count_tokens_body(req: &ChatRequest, spec: &ModelSpec, identity: &IdentityRules) -> Value {
     let mut enc = Encoder::new(spec.family, &spec.id, None);
     enc.lenient = true;
     enc.images = spec.images;
@@ -134,7 +137,7 @@ pub fn count_tokens_body(req: &ChatRequest, spec: &ModelSpec) -> Value {
     let contents = enc.encode(&turns).unwrap_or_default();
     let mut inner = Map::new();
     inner.insert("contents".into(), Value::Array(contents));
-    if let Some(system) = system_instruction(req) {
+    if let Some(system) = system_instruction(req, identity, &mut Vec::new()) {
         inner.insert("systemInstruction".into(), system);
     }
     if let Some(t) = declarations(req, spec.family, false).tools {
@@ -145,11 +148,17 @@ pub fn count_tokens_body(req: &ChatRequest, spec: &ModelSpec) -> Value {
     body
 }
 
-/// The client's own system prompt, forwarded as is (no injected identity).
-fn system_instruction(req: &ChatRequest) -> Option<Value> {
-    let parts: Vec<Value> = req
-        .system
-        .iter()
+/// The client's own system prompt (no injected identity), without the identity texts the
+/// gateway refuses; what was removed is noted.
+fn system_instruction(
+    req: &ChatRequest,
+    identity: &IdentityRules,
+    notes: &mut Vec<String>,
+) -> Option<Value> {
+    let (system, mut removed) = scrub_system(&req.system, identity);
+    notes.append(&mut removed);
+    let parts: Vec<Value> = system
+        .into_iter()
         .filter(|s| !s.trim().is_empty())
         .map(|s| json!({"text": s}))
         .collect();

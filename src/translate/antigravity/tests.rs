@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use super::{SignatureStore, UpstreamPlan, UpstreamTarget, build_request};
 use crate::catalogue::{Catalogue, FamilyDefaults, ModelSpec};
+use crate::translate::identity::IdentityRules;
 use crate::translate::ir::{Block, ChatRequest, ErrorInfo, Message, Role};
 
 const CLAUDE: &str = "claude-sonnet-4-6";
@@ -40,6 +41,7 @@ fn try_build(
         project: "proj-1",
         request_id: "agent-req-1",
         session_id: "-42",
+        identity: &IdentityRules::default(),
     };
     build_request(req, &target, store, now_ms)
 }

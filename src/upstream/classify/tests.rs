@@ -100,6 +100,38 @@ fn capacity_reason_and_texts() {
 }
 
 #[test]
+fn a_bare_resource_exhausted_is_only_bare_without_any_detail_or_delay() {
+    let generic = "Resource has been exhausted (e.g. check quota).";
+    let bare =
+        body(&json!({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED", "message": generic}}));
+    let f = classify(429, None, &bare, now());
+    assert_eq!(f.kind, FailureKind::BareExhausted);
+    assert!(f.kind.is_rate_limit());
+    assert_eq!((f.retry_after, f.reset_at), (None, None));
+    // A Retry-After header, a RetryInfo or any detail: the upstream meant a shortage.
+    assert_eq!(
+        classify(429, Some("2"), &bare, now()).kind,
+        FailureKind::Transient
+    );
+    let with_retry = body(
+        &json!({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED", "message": generic,
+        "details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "1.5s"}]}}),
+    );
+    assert_eq!(
+        classify(429, None, &with_retry, now()).kind,
+        FailureKind::Transient
+    );
+    let with_quota = body(
+        &json!({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED", "message": generic,
+        "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "QUOTA_EXHAUSTED"}]}}),
+    );
+    assert_eq!(
+        classify(429, None, &with_quota, now()).kind,
+        FailureKind::QuotaExhausted
+    );
+}
+
+#[test]
 fn text_fallbacks_for_429() {
     let plain = |msg: &str| {
         body(&json!({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED", "message": msg}}))
@@ -118,9 +150,9 @@ fn text_fallbacks_for_429() {
         ),
         (
             "Resource has been exhausted (e.g. check quota).",
-            FailureKind::Transient,
+            FailureKind::BareExhausted,
         ),
-        ("Resource has been exhausted", FailureKind::Transient),
+        ("Resource has been exhausted", FailureKind::BareExhausted),
     ] {
         assert_eq!(classify(429, None, &plain(msg), now()).kind, want, "{msg}");
     }
@@ -215,6 +247,31 @@ fn auth_and_permission_failures() {
         f.message.contains("https://accounts.google.com/v"),
         "{}",
         f.message
+    );
+    // As gcli2api #382 / OAA #335 show it: verification, not a ban.
+    let verify = body(
+        &json!({"error": {"code": 403, "status": "PERMISSION_DENIED",
+        "message": "Verify your account to continue.",
+        "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "VALIDATION_REQUIRED",
+                     "domain": "cloudcode-pa.googleapis.com",
+                     "metadata": {"validation_error_message": "Verify your account to continue.",
+                                  "validation_url_link_text": "Verify your account",
+                                  "validation_url": "https://accounts.google.com/signin/continue?plt=x"}}]}}),
+    );
+    let f = classify(403, None, &verify, now());
+    assert_eq!(f.kind, FailureKind::ValidationRequired);
+    assert_eq!(
+        f.validation_url.as_deref(),
+        Some("https://accounts.google.com/signin/continue?plt=x")
+    );
+    let e = f.client_error("m");
+    assert_eq!((e.status, e.kind), (403, ErrorKind::Permission));
+    assert!(
+        e.message
+            .contains("https://accounts.google.com/signin/continue?plt=x")
+            && e.message.contains("accounts enable"),
+        "{}",
+        e.message
     );
     let other = body(
         &json!({"error": {"code": 403, "status": "PERMISSION_DENIED",

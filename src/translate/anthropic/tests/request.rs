@@ -4,6 +4,7 @@ use serde_json::{Value, json};
 
 use super::{error, fixture_body, with_messages};
 use crate::translate::anthropic::{parse_count_tokens, parse_request};
+use crate::translate::identity::{IdentityRules, scrub_system};
 use crate::translate::ir::{
     Block, ChatRequest, Effort, ImageSource, Role, Thinking, ToolChoice, ToolResultContent,
 };
@@ -50,7 +51,16 @@ fn outline(req: &ChatRequest) -> Value {
 fn claude_code_2_1_197_first_turn() {
     let req = parse_request(&fixture_body("claude-code-2.1.197-p-hi.json")).expect("parses");
     insta::assert_json_snapshot!(outline(&req));
+    // The IR keeps the client's text as sent; it never reaches the upstream, because the
+    // envelope builder strips it with the identity rules (`translate::identity`).
     assert!(req.system[0].starts_with("x-anthropic-billing-header:"));
+    let (sent, notes) = scrub_system(&req.system, &IdentityRules::default());
+    assert!(
+        sent.iter()
+            .all(|s| !s.contains("x-anthropic-billing-header") && !s.contains("Agent SDK")),
+        "{sent:?}"
+    );
+    assert_eq!((sent.len(), notes.len()), (1, 2), "{notes:?}");
     assert_eq!(req.messages[1].role, Role::System);
     let Block::Text { text } = &req.messages[1].content[0] else {
         panic!("mid-conversation system message should be text");

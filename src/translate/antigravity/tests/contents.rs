@@ -369,7 +369,11 @@ fn count_tokens_body_has_only_the_countable_parts() {
         description: Some("d".into()),
         parameters: json!({"type": "object", "properties": {"a": {"type": "string"}}}),
     }];
-    let body = count_tokens_body(&req, &spec(CLAUDE));
+    let body = count_tokens_body(
+        &req,
+        &spec(CLAUDE),
+        &crate::translate::identity::IdentityRules::default(),
+    );
     assert_eq!(
         body,
         json!({"request": {

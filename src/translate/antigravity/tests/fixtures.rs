@@ -91,6 +91,22 @@ fn real_claude_code_bodies_build_clean_upstream_requests() {
         for model in [CLAUDE_THINKING, CLAUDE, GEMINI_FLASH] {
             let plan = build(&req, model);
             assert_upstream_safe(&plan);
+            // Claude Code's billing block and Agent SDK identity never go upstream (the
+            // gateway answers them with a fake 429), and the notes say they were removed.
+            let system = plan.body["request"]["systemInstruction"].to_string();
+            assert!(
+                !system.contains("x-anthropic-billing-header") && !system.contains("Agent SDK"),
+                "{name}: {system}"
+            );
+            assert!(
+                system.contains("You are a"),
+                "{name}: the prompt itself stays"
+            );
+            let removed = plan
+                .notes
+                .iter()
+                .filter(|n| n.starts_with("identity: removed"));
+            assert_eq!(removed.count(), 2, "{name}: {:?}", plan.notes);
             assert!(
                 plan.schema_changes
                     .iter()

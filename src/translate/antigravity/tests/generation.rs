@@ -124,6 +124,7 @@ fn the_budget_is_lowered_when_the_limit_cannot_rise() {
         project: "p",
         request_id: "r",
         session_id: "-1",
+        identity: &crate::translate::identity::IdentityRules::default(),
     };
     let req = asking(Thinking::Budget { tokens: 64_000 }, None, None);
     let plan = build_request(&req, &target, &SignatureStore::default(), 0).unwrap();
