@@ -1,6 +1,7 @@
 //! Who may talk to the proxy: when bound to loopback, only requests whose `Host` (and `Origin`,
 //! if any) are loopback names (DNS-rebinding guard); when an API key is set, only requests that
-//! carry it (`Authorization: Bearer` or `x-api-key`, compared in constant time).
+//! carry it (`Authorization: Bearer`, `x-api-key`, or as Gemini clients send it `x-goog-api-key`
+//! or `?key=`; compared in constant time).
 
 use axum::extract::{Request, State};
 use axum::http::header;
@@ -49,18 +50,29 @@ pub async fn check(State(core): State<Core>, request: Request, next: Next) -> Re
                     .or_else(|| v.strip_prefix("bearer "))
             })
             .or_else(|| headers.get("x-api-key").and_then(|v| v.to_str().ok()))
-            .unwrap_or("");
+            .or_else(|| headers.get("x-goog-api-key").and_then(|v| v.to_str().ok()))
+            .map(str::to_owned)
+            .or_else(|| query_key(request.uri().query()))
+            .unwrap_or_default();
         let matches: bool = presented.as_bytes().ct_eq(expected.as_bytes()).into();
         if !matches {
             let error = ErrorInfo::new(
                 401,
                 ErrorKind::Authentication,
-                "missing or wrong API key: send it as `Authorization: Bearer <key>` or `x-api-key: <key>`",
+                "missing or wrong API key: send it as `Authorization: Bearer <key>`, `x-api-key: <key>` \
+                 or (Gemini clients) `x-goog-api-key: <key>` / `?key=<key>`",
             );
             return error_response(ApiFormat::of_path(&path), &error);
         }
     }
     next.run(request).await
+}
+
+/// The `key` query parameter the Gemini API takes, percent-decoded.
+fn query_key(query: Option<&str>) -> Option<String> {
+    url::form_urlencoded::parse(query?.as_bytes())
+        .find(|(name, _)| name == "key")
+        .map(|(_, value)| value.into_owned())
 }
 
 /// `localhost`, `127.x.x.x` or `[::1]`, with or without a port.
@@ -78,7 +90,14 @@ fn is_loopback_authority(authority: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::is_loopback_authority;
+    use super::{is_loopback_authority, query_key};
+
+    #[test]
+    fn the_key_query_parameter_is_read_and_decoded() {
+        assert_eq!(query_key(Some("alt=sse&key=a%2Bb")).as_deref(), Some("a+b"));
+        assert_eq!(query_key(Some("alt=sse")), None);
+        assert_eq!(query_key(None), None);
+    }
 
     #[test]
     fn loopback_names() {

@@ -102,6 +102,82 @@ async fn an_api_key_when_set_is_required_on_every_route() {
     }
 }
 
+/// The newer formats: the Responses API (OpenAI's envelope) and the Gemini API, whose clients
+/// send the key as `x-goog-api-key` or `?key=` (Google's envelope).
+#[tokio::test]
+async fn the_key_guards_the_responses_and_gemini_routes_too() {
+    let h = Harness::start_with(&["alice"], |c| c.server.api_key = Some(KEY.into())).await;
+    let gemini = json!({"contents": [{"role": "user", "parts": [{"text": "hi"}]}]});
+    let responses = json!({"model": "gemini-3-flash", "input": "hi"});
+    let routes = [
+        (
+            Method::POST,
+            "/v1/responses".to_owned(),
+            Some(responses.clone()),
+        ),
+        (
+            Method::POST,
+            "/v1/responses/input_tokens".to_owned(),
+            Some(responses),
+        ),
+        (
+            Method::POST,
+            "/v1beta/models/gemini-3-flash:generateContent".to_owned(),
+            Some(gemini.clone()),
+        ),
+        (
+            Method::POST,
+            "/v1beta/models/gemini-3-flash:countTokens".to_owned(),
+            Some(gemini),
+        ),
+        (Method::GET, "/v1beta/models".to_owned(), None),
+    ];
+    let call = |method: &Method,
+                path: &str,
+                query: Option<&str>,
+                header: Option<(&str, &str)>,
+                body: &Option<Value>| {
+        let url = match query {
+            Some(q) => format!("{}{path}?{q}", h.base),
+            None => format!("{}{path}", h.base),
+        };
+        let mut request = h.http.request(method.clone(), url);
+        if let Some((name, value)) = header {
+            request = request.header(name, value);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send()
+    };
+    let good_query = format!("key={KEY}");
+    for (method, path, body) in &routes {
+        let gemini_route = path.starts_with("/v1beta");
+        for (query, header) in [
+            (None, None),
+            (Some("key=wrong"), None),
+            (None, Some(("x-goog-api-key", "wrong"))),
+        ] {
+            let resp = call(method, path, query, header, body).await.unwrap();
+            assert_eq!(resp.status(), 401, "{path} {query:?} {header:?}");
+            let value: Value = resp.json().await.unwrap();
+            if gemini_route {
+                assert_eq!(value["error"]["status"], "UNAUTHENTICATED", "{value}");
+            } else {
+                assert_eq!(value["error"]["type"], "authentication_error", "{value}");
+            }
+            assert!(!value.to_string().contains(KEY));
+        }
+        for (query, header) in [
+            (Some(good_query.as_str()), None),
+            (None, Some(("x-goog-api-key", KEY))),
+        ] {
+            let resp = call(method, path, query, header, body).await.unwrap();
+            assert_eq!(resp.status(), 200, "{path} {query:?} {header:?}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn foreign_host_and_origin_headers_are_refused_on_loopback() {
     let h = Harness::start(&["alice"]).await;
