@@ -12,6 +12,7 @@ mod faults;
 mod generate;
 mod models;
 mod oauth;
+mod oauth_client;
 mod public;
 mod script;
 mod sign;
@@ -31,7 +32,7 @@ use axum::serve::ListenerExt as _;
 use tokio::net::TcpListener;
 
 pub use faults::{Fault, FaultScope, UnknownFault};
-pub use state::SimStats;
+pub use state::{OAuthRequestSeen, SimStats};
 
 use state::{Quota, Shared};
 

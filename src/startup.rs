@@ -33,6 +33,9 @@ pub fn load_config(paths: &Paths, args: &ServeArgs) -> anyhow::Result<Config> {
         tracing::warn!("{}: {warning}", paths.config_file.display());
     }
     config.apply_env(|k| std::env::var(k).ok())?;
+    for warning in config.google.warnings() {
+        tracing::warn!("{warning}");
+    }
     if let Some(host) = &args.host {
         config.server.host.clone_from(host);
     }

@@ -5,6 +5,7 @@
 mod login {
     pub mod browser;
     pub mod cli;
+    pub mod client;
     pub mod device;
     pub mod failures;
     pub mod support;

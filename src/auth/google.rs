@@ -65,8 +65,8 @@ impl GoogleAuth {
             ("refresh_token", refresh_token),
             ("client_id", self.config.client_id.as_str()),
         ];
-        if let Some(secret) = &self.config.client_secret {
-            form.push(("client_secret", secret.as_str()));
+        if let Some(secret) = self.config.secret() {
+            form.push(("client_secret", secret));
         }
         self.token_call(&form).await
     }
@@ -85,8 +85,8 @@ impl GoogleAuth {
             ("code_verifier", verifier),
             ("client_id", self.config.client_id.as_str()),
         ];
-        if let Some(secret) = &self.config.client_secret {
-            form.push(("client_secret", secret.as_str()));
+        if let Some(secret) = self.config.secret() {
+            form.push(("client_secret", secret));
         }
         self.token_call(&form).await
     }

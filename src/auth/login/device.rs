@@ -64,8 +64,8 @@ pub(crate) async fn authorize(
                 ctx.google.token_url
             ))
         })?);
-    let client = match &ctx.google.client_secret {
-        Some(secret) => client.set_client_secret(ClientSecret::new(secret.clone())),
+    let client = match ctx.google.secret() {
+        Some(secret) => client.set_client_secret(ClientSecret::new(secret.to_owned())),
         None => client,
     };
     let http = ctx.http.clone();
