@@ -3,6 +3,8 @@
 
 mod google;
 pub mod login;
+mod refusal;
 
 pub(crate) use google::describe_transport;
 pub use google::{GoogleAuth, RefreshError, TokenGrant};
+pub use refusal::{CLIENT_SETTINGS_HELP, Refusal, Refused};

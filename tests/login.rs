@@ -3,6 +3,9 @@
 //! the QR drawing.
 
 mod login {
+    #[path = "../security/binary.rs"]
+    #[allow(dead_code)] // shared with the security tests
+    pub mod binary;
     pub mod browser;
     pub mod cli;
     pub mod client;

@@ -1,10 +1,16 @@
 //! Calls to Google's OAuth endpoints (token, userinfo) over the shared HTTP client. Token calls
-//! never follow redirects; error bodies are summarised without echoing secrets.
+//! never follow redirects; error bodies are summarised without echoing secrets. A refusal of
+//! the OAuth client itself is remembered, so it is not asked again for every account and every
+//! request until the configuration changes (a restart).
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use serde::Deserialize;
+use sha2::{Digest as _, Sha256};
 
+use super::refusal::{self, Refusal, Refused, Verdict};
 use crate::config::GoogleConfig;
 
 /// A successful token response.
@@ -27,12 +33,33 @@ impl std::fmt::Debug for TokenGrant {
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum RefreshError {
-    /// The refresh token is dead (revoked, expired, wrong client): only a new login helps.
-    #[error("Google refused the refresh token ({0}); log in again with `anti-api-tui login`")]
-    Permanent(String),
+    /// Google refused and trying again will not help. `Refusal::party` says who has to act:
+    /// the account (a new login) or the configuration (the OAuth client settings).
+    #[error("{0}")]
+    Permanent(Refusal),
     /// Network trouble or a 5xx: worth trying again later.
     #[error("token refresh failed: {0}")]
     Transient(String),
+}
+
+impl RefreshError {
+    /// The account's grant is dead: only a new login helps.
+    pub fn account(detail: impl Into<String>) -> Self {
+        Self::Permanent(Refusal::account(detail))
+    }
+
+    /// Whether the OAuth client settings, not the account, are at fault.
+    pub fn is_config(&self) -> bool {
+        matches!(self, Self::Permanent(r) if r.is_config())
+    }
+}
+
+/// Refusals of the configured client, remembered for the life of this `GoogleAuth`: of the
+/// client as a whole, and of single refresh tokens issued to another client (by hash).
+#[derive(Debug, Default)]
+struct Remembered {
+    client: Option<Refusal>,
+    tokens: HashMap<[u8; 32], Refusal>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -47,12 +74,17 @@ struct OAuthErrorBody {
 pub struct GoogleAuth {
     http: reqwest::Client,
     config: GoogleConfig,
+    remembered: Arc<Mutex<Remembered>>,
 }
 
 impl GoogleAuth {
     /// `http` must not follow redirects (see `upstream::http_client`).
     pub fn new(http: reqwest::Client, config: GoogleConfig) -> Self {
-        Self { http, config }
+        Self {
+            http,
+            config,
+            remembered: Arc::default(),
+        }
     }
 
     pub fn config(&self) -> &GoogleConfig {
@@ -60,6 +92,9 @@ impl GoogleAuth {
     }
 
     pub async fn refresh(&self, refresh_token: &str) -> Result<TokenGrant, RefreshError> {
+        if let Some(known) = self.known_refusal(Some(refresh_token)) {
+            return Err(RefreshError::Permanent(known));
+        }
         let mut form = vec![
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token),
@@ -68,7 +103,9 @@ impl GoogleAuth {
         if let Some(secret) = self.config.secret() {
             form.push(("client_secret", secret));
         }
-        self.token_call(&form).await
+        let result = self.token_call(&form).await;
+        self.remember(&result, Some(refresh_token));
+        result
     }
 
     /// Exchanges an authorization code (with its PKCE verifier) for tokens.
@@ -78,6 +115,9 @@ impl GoogleAuth {
         redirect_uri: &str,
         verifier: &str,
     ) -> Result<TokenGrant, RefreshError> {
+        if let Some(known) = self.known_refusal(None) {
+            return Err(RefreshError::Permanent(known));
+        }
         let mut form = vec![
             ("grant_type", "authorization_code"),
             ("code", code),
@@ -88,7 +128,44 @@ impl GoogleAuth {
         if let Some(secret) = self.config.secret() {
             form.push(("client_secret", secret));
         }
-        self.token_call(&form).await
+        let result = self.token_call(&form).await;
+        self.remember(&result, None);
+        result
+    }
+
+    /// A refusal of the client (or of this refresh token with this client) seen before.
+    fn known_refusal(&self, refresh_token: Option<&str>) -> Option<Refusal> {
+        let remembered = self
+            .remembered
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        remembered
+            .client
+            .clone()
+            .or_else(|| refresh_token.and_then(|t| remembered.tokens.get(&token_key(t)).cloned()))
+    }
+
+    fn remember(&self, result: &Result<TokenGrant, RefreshError>, refresh_token: Option<&str>) {
+        let Err(RefreshError::Permanent(refusal)) = result else {
+            return;
+        };
+        let mut remembered = self
+            .remembered
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        match (refusal.party, refresh_token) {
+            (Refused::Client, _) => {
+                if remembered.client.is_none() {
+                    tracing::error!("{refusal}");
+                }
+                remembered.client = Some(refusal.clone());
+            }
+            (Refused::ClientForToken, Some(token)) => {
+                tracing::warn!("{refusal}");
+                remembered.tokens.insert(token_key(token), refusal.clone());
+            }
+            _ => {}
+        }
     }
 
     async fn token_call(&self, form: &[(&str, &str)]) -> Result<TokenGrant, RefreshError> {
@@ -117,20 +194,12 @@ impl GoogleAuth {
         let (code, description) = parsed
             .map(|b| (b.error, b.error_description.unwrap_or_default()))
             .unwrap_or_default();
-        let summary = if description.is_empty() {
-            format!("HTTP {status} {code}")
-        } else {
-            format!("{code}: {description}")
-        };
-        let permanent = matches!(
-            code.as_str(),
-            "invalid_grant" | "invalid_client" | "unauthorized_client"
-        ) || status == reqwest::StatusCode::UNAUTHORIZED;
-        if permanent {
-            Err(RefreshError::Permanent(summary))
-        } else {
-            Err(RefreshError::Transient(summary))
-        }
+        Err(
+            match refusal::classify(status.as_u16(), &code, &description) {
+                Verdict::Refused(refusal) => RefreshError::Permanent(refusal),
+                Verdict::Transient(detail) => RefreshError::Transient(detail),
+            },
+        )
     }
 
     /// The account's email address.
@@ -151,6 +220,11 @@ impl GoogleAuth {
         }
         Ok(resp.json::<UserInfo>().await?.email)
     }
+}
+
+/// What a refresh token is remembered by: its hash, never the token.
+fn token_key(refresh_token: &str) -> [u8; 32] {
+    Sha256::digest(refresh_token.as_bytes()).into()
 }
 
 /// A transport error in words, without the URL's query string.

@@ -1,10 +1,16 @@
 //! The OAuth client a fresh install uses: the built-in Antigravity client with its secret, for
 //! the login and every refresh; an own client id never gets that secret.
 
+use std::time::Duration;
+
+use anti_api_tui::accounts::{AccountPool, AccountRecord};
 use anti_api_tui::auth::GoogleAuth;
 use anti_api_tui::config::ANTIGRAVITY_CLIENT_ID;
+use anti_api_tui::events::Bus;
 use anti_api_tui::simulator::{OAuthRequestSeen, SimConfig};
+use chrono::Utc;
 
+use super::binary;
 use super::support::{Harness, browse, options, prompt, rest};
 
 fn token_requests(h: &Harness) -> Vec<OAuthRequestSeen> {
@@ -74,5 +80,111 @@ async fn the_antigravity_client_without_its_secret_is_refused() {
     assert!(
         err.to_string().contains("client_secret is missing"),
         "{err}"
+    );
+}
+
+/// Two accounts in memory, with an auth for `h`'s configuration.
+fn pool_and_auth(h: &Harness, names: &[&str]) -> (AccountPool, GoogleAuth, Vec<String>) {
+    let records: Vec<AccountRecord> = names
+        .iter()
+        .map(|n| {
+            AccountRecord::new(
+                &format!("{n}@example.com"),
+                &format!("sim-refresh-{n}"),
+                Utc::now(),
+            )
+        })
+        .collect();
+    let ids = records.iter().map(|r| r.id.clone()).collect();
+    let pool = AccountPool::in_memory(records, h.config.accounts.clone(), Bus::new());
+    let ctx = h.context();
+    (
+        pool,
+        GoogleAuth::new(ctx.http.clone(), ctx.google.clone()),
+        ids,
+    )
+}
+
+#[tokio::test]
+async fn a_refused_client_is_a_configuration_error_and_no_accounts_fault() {
+    for (secret, google_said) in [
+        ("", "client_secret is missing."),
+        ("GOCSPX-not-the-right-one", "invalid_client: Unauthorized"),
+    ] {
+        let h = Harness::start_with(SimConfig::default(), false, |c| {
+            c.google.client_secret = Some(secret.into());
+        })
+        .await;
+        let (pool, auth, ids) = pool_and_auth(&h, &["alice", "bob"]);
+        let err = pool.access_token(&ids[0], &auth, true).await.unwrap_err();
+        assert!(err.is_config(), "{err:?}");
+        let msg = err.to_string();
+        for needle in [
+            google_said,
+            "[google]",
+            "config.toml",
+            "ANTI_API_GOOGLE_CLIENT_SECRET",
+        ] {
+            assert!(msg.contains(needle), "{needle}: {msg}");
+        }
+        assert!(!msg.contains("log in again"), "{msg}");
+        // Not the account's fault: it does not need a login and is still usable.
+        let alice = pool.get(&ids[0]).unwrap();
+        assert_eq!(alice.needs_login, None);
+        assert_eq!(alice.status(Utc::now()).as_str(), "ok");
+        // Not retried: neither this account nor the next asks Google again.
+        let asked = token_requests(&h).len();
+        assert_eq!(asked, 1);
+        for id in [&ids[0], &ids[1]] {
+            let again = pool.access_token(id, &auth, true).await.unwrap_err();
+            assert!(again.is_config(), "{again:?}");
+        }
+        assert_eq!(
+            token_requests(&h).len(),
+            asked,
+            "the refusal was asked again"
+        );
+        assert_eq!(pool.get(&ids[1]).unwrap().needs_login, None);
+    }
+}
+
+#[tokio::test]
+async fn a_revoked_grant_still_needs_a_login() {
+    let h = Harness::start().await;
+    let (pool, auth, ids) = pool_and_auth(&h, &["carol"]);
+    h.sim.revoke("carol");
+    let err = pool.access_token(&ids[0], &auth, true).await.unwrap_err();
+    assert!(!err.is_config(), "{err:?}");
+    assert!(err.to_string().contains("log in again"), "{err}");
+    assert!(pool.get(&ids[0]).unwrap().needs_login.is_some());
+}
+
+#[tokio::test]
+async fn accounts_add_with_a_refused_client_says_what_to_configure() {
+    let h = Harness::start().await;
+    let home = tempfile::tempdir().unwrap();
+    let mut add = binary::against_simulator(home.path(), &h.sim.base_url());
+    add.env(
+        "ANTI_API_GOOGLE_CLIENT_SECRET",
+        "GOCSPX-a-wrong-secret-value",
+    )
+    .args(["accounts", "add", "--refresh-token", "sim-refresh-dora"]);
+    let out = tokio::task::spawn_blocking(move || binary::run(add, Duration::from_secs(60)))
+        .await
+        .unwrap();
+    assert!(out.status.is_some_and(|s| !s.success()), "{}", out.stdout);
+    for needle in [
+        "invalid_client",
+        "[google]",
+        "ANTI_API_GOOGLE_CLIENT_SECRET",
+    ] {
+        assert!(out.stderr.contains(needle), "{needle}: {}", out.stderr);
+    }
+    assert!(!out.stderr.contains("GOCSPX-a-wrong"), "{}", out.stderr);
+    assert!(
+        !home.path().join("data/accounts.json").exists() || {
+            let text = std::fs::read_to_string(home.path().join("data/accounts.json")).unwrap();
+            !text.contains("dora")
+        }
     );
 }

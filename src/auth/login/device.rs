@@ -136,12 +136,16 @@ async fn request_device_code(
     let body: Value = resp.json().await.unwrap_or(Value::Null);
     if !status.is_success() {
         let code = body.get("error").and_then(Value::as_str).unwrap_or("");
-        let detail = match body.get("error_description").and_then(Value::as_str) {
-            Some(d) if !code.is_empty() => format!("{code}: {d}"),
+        let description = body
+            .get("error_description")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let detail = match description {
+            d if !d.is_empty() && !code.is_empty() => format!("{code}: {d}"),
             _ if !code.is_empty() => code.to_owned(),
             _ => format!("HTTP {status}"),
         };
-        if is_client_error(code) || status == reqwest::StatusCode::UNAUTHORIZED {
+        if is_client_error(status.as_u16(), code, description) {
             return Err(LoginError::ClientRefused {
                 detail,
                 device: true,
@@ -175,10 +179,17 @@ fn poll_error(e: RequestTokenError<HttpError, oauth2::DeviceCodeErrorResponse>) 
             match r.error() {
                 DeviceCodeErrorResponseType::AccessDenied => LoginError::DeviceDenied,
                 DeviceCodeErrorResponseType::ExpiredToken => LoginError::DeviceExpired,
-                _ if is_client_error(&detail) => LoginError::ClientRefused {
-                    detail,
-                    device: true,
-                },
+                _ if is_client_error(
+                    400,
+                    r.error().as_ref(),
+                    r.error_description().map_or("", String::as_str),
+                ) =>
+                {
+                    LoginError::ClientRefused {
+                        detail,
+                        device: true,
+                    }
+                }
                 _ => LoginError::Token(detail),
             }
         }
