@@ -4,6 +4,7 @@
 mod google;
 pub mod login;
 mod refusal;
+pub(crate) mod token_http;
 
 pub(crate) use google::describe_transport;
 pub use google::{GoogleAuth, RefreshError, TokenGrant};

@@ -147,7 +147,7 @@ pub fn point_at_simulator(config: &mut Config, base: &str) {
     config.upstream.endpoints = vec![base.to_owned()];
     config.google.auth_url = format!("{base}/o/oauth2/v2/auth");
     config.google.token_url = format!("{base}/token");
-    config.google.userinfo_url = format!("{base}/oauth2/v2/userinfo");
+    config.google.userinfo_url = format!("{base}/oauth2/v2/userinfo?alt=json");
     config.google.device_auth_url = Some(format!("{base}/device/code"));
 }
 

@@ -1,5 +1,6 @@
-//! Calls to Google's OAuth endpoints (token, userinfo) over the shared HTTP client. Token calls
-//! never follow redirects; error bodies are summarised without echoing secrets. A refusal of
+//! Calls to Google's OAuth endpoints: token requests as Antigravity's Go client makes them
+//! (`token_http`: sorted form, Go User-Agent, never redirected), userinfo over the shared HTTP
+//! client; error bodies are summarised without echoing secrets. A refusal of
 //! the OAuth client itself is remembered, so it is not asked again for every account and every
 //! request until the configuration changes (a restart).
 
@@ -7,10 +8,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use reqwest::header::HeaderMap;
 use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
 
 use super::refusal::{self, Refusal, Refused, Verdict};
+use super::token_http;
 use crate::config::GoogleConfig;
 
 /// A successful token response.
@@ -168,24 +171,12 @@ impl GoogleAuth {
         }
     }
 
+    /// One token request, made as Antigravity's Go client makes it (`token_http`).
     async fn token_call(&self, form: &[(&str, &str)]) -> Result<TokenGrant, RefreshError> {
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(form)
-            .finish();
-        let resp = self
-            .http
-            .post(&self.config.token_url)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .timeout(Duration::from_secs(30))
-            .body(body)
-            .send()
+        let answer = token_http::post_form(&self.config.token_url, form, HeaderMap::new())
             .await
-            .map_err(|e| RefreshError::Transient(describe_transport(&e)))?;
-        let status = resp.status();
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| RefreshError::Transient(describe_transport(&e)))?;
+            .map_err(RefreshError::Transient)?;
+        let (status, bytes) = (answer.status, answer.body);
         if status.is_success() {
             return serde_json::from_slice(&bytes)
                 .map_err(|e| RefreshError::Transient(format!("unreadable token response: {e}")));
@@ -202,8 +193,10 @@ impl GoogleAuth {
         )
     }
 
-    /// The account's email address.
-    pub async fn email(&self, access_token: &str) -> anyhow::Result<String> {
+    /// The account's email address. Sent with `user_agent`, the one the Cloud Code calls carry
+    /// (CPA `internal/auth/antigravity/auth.go` `FetchUserInfo` sends its short Antigravity
+    /// User-Agent here), over the shared client like those calls.
+    pub async fn email(&self, access_token: &str, user_agent: &str) -> anyhow::Result<String> {
         #[derive(Deserialize)]
         struct UserInfo {
             email: String,
@@ -212,6 +205,7 @@ impl GoogleAuth {
             .http
             .get(&self.config.userinfo_url)
             .bearer_auth(access_token)
+            .header(reqwest::header::USER_AGENT, user_agent)
             .timeout(Duration::from_secs(30))
             .send()
             .await?;

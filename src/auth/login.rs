@@ -166,7 +166,7 @@ pub async fn complete(
         .ok_or(LoginError::NoRefreshToken)?;
     let auth = GoogleAuth::new(ctx.http.clone(), ctx.google.clone());
     let email = auth
-        .email(&grant.access_token)
+        .email(&grant.access_token, ctx.upstream.user_agent())
         .await
         .map_err(|e| LoginError::Userinfo(format!("{e:#}")))?;
     let project = ctx

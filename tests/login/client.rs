@@ -188,3 +188,60 @@ async fn accounts_add_with_a_refused_client_says_what_to_configure() {
         }
     );
 }
+
+#[tokio::test]
+async fn token_and_userinfo_requests_look_like_the_real_clients() {
+    let h = Harness::start().await;
+    let mut login = h.login(options());
+    let p = prompt(&mut login).await;
+    browse(&p.url).await;
+    rest(&mut login).await;
+    login.outcome().await.unwrap();
+    let ctx = h.context();
+    GoogleAuth::new(ctx.http.clone(), ctx.google.clone())
+        .refresh("sim-refresh-sim-user")
+        .await
+        .unwrap();
+    let seen = h.sim.stats().oauth_requests;
+    let tokens: Vec<_> = seen.iter().filter(|r| r.endpoint == "token").collect();
+    assert_eq!(tokens.len(), 2, "{seen:?}");
+    for request in &tokens {
+        // Go's default client names the HTTP version the request really went over.
+        let version = request.http_version.trim_start_matches("HTTP/");
+        assert_eq!(
+            request.user_agent.as_deref(),
+            Some(format!("Go-http-client/{version}").as_str()),
+            "{request:?}"
+        );
+        assert_eq!(
+            request.http_version, "HTTP/1.1",
+            "clear text is HTTP/1.1, as in Go"
+        );
+    }
+    // `url.Values.Encode()` order: sorted by key.
+    assert_eq!(
+        tokens[0].form_keys,
+        [
+            "client_id",
+            "client_secret",
+            "code",
+            "code_verifier",
+            "grant_type",
+            "redirect_uri"
+        ]
+    );
+    assert_eq!(
+        tokens[1].form_shape,
+        format!(
+            "client_id={ANTIGRAVITY_CLIENT_ID}&client_secret=*&grant_type=refresh_token\
+             &refresh_token=*"
+        )
+    );
+    // Userinfo: the Antigravity User-Agent of the Cloud Code calls, `alt=json` as CPA sends.
+    let userinfo = seen.iter().find(|r| r.endpoint == "userinfo").unwrap();
+    assert_eq!(
+        userinfo.user_agent.as_deref(),
+        Some(h.config.user_agent().as_str())
+    );
+    assert_eq!(userinfo.query.as_deref(), Some("alt=json"));
+}
