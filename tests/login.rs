@@ -11,5 +11,6 @@ mod login {
     pub mod client;
     pub mod device;
     pub mod failures;
+    pub mod ide;
     pub mod support;
 }

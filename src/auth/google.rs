@@ -34,7 +34,7 @@ impl std::fmt::Debug for TokenGrant {
     }
 }
 
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RefreshError {
     /// Google refused and trying again will not help. `Refusal::party` says who has to act:
     /// the account (a new login) or the configuration (the OAuth client settings).

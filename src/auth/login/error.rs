@@ -58,6 +58,9 @@ pub enum LoginError {
     CodeRejected(String),
     #[error("the token request failed: {0}")]
     Token(String),
+    /// A refresh token given to be added (`accounts add`, the IDE import) was refused.
+    #[error("{0}")]
+    Refresh(RefreshError),
     #[error("could not read the account's email: {0}")]
     Userinfo(String),
     #[error("could not find the account's Cloud Code project: {0}")]
