@@ -94,6 +94,8 @@ impl GoogleAuth {
         &self.config
     }
 
+    /// A new access token for `refresh_token`. (The order of the form here does not matter:
+    /// `token_http` sends it sorted, as Go does.)
     pub async fn refresh(&self, refresh_token: &str) -> Result<TokenGrant, RefreshError> {
         if let Some(known) = self.known_refusal(Some(refresh_token)) {
             return Err(RefreshError::Permanent(known));
