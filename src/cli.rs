@@ -115,6 +115,13 @@ pub enum AccountsCommand {
         #[arg(long, value_name = "TOKEN")]
         refresh_token: String,
     },
+    /// Add the account a local Antigravity IDE is signed in with (its state database is only
+    /// read, never written).
+    ImportAntigravity {
+        /// The IDE's `state.vscdb` (default: the install found under the user's config dir).
+        #[arg(long, value_name = "FILE")]
+        path: Option<PathBuf>,
+    },
     /// List accounts with their status.
     List {
         #[arg(long)]

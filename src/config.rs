@@ -18,6 +18,11 @@ pub const DEFAULT_PORT: u16 = 8964;
 /// The public "installed application" client of Antigravity.
 pub const ANTIGRAVITY_CLIENT_ID: &str =
     "1071006060591-tmhssin2h21lcre235vtolojh4g403ep.apps.googleusercontent.com";
+/// The secret of `ANTIGRAVITY_CLIENT_ID`. Google's token endpoint refuses this client without it
+/// (`invalid_request: client_secret is missing.`). Installed-app secrets are not confidential
+/// (Google's OAuth guide for installed apps says so) and every peer ships this one; it is still
+/// kept out of logs, `Debug` and history like any credential.
+pub const ANTIGRAVITY_CLIENT_SECRET: &str = "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";
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -128,6 +133,8 @@ pub struct GoogleConfig {
     /// RFC 8628 device authorization endpoint; enables `login --device` when set.
     pub device_auth_url: Option<String>,
     pub client_id: String,
+    /// The secret sent with `client_id`; read it through `GoogleConfig::secret`, which never
+    /// pairs the built-in Antigravity secret with another client id.
     pub client_secret: Option<String>,
     /// Loopback callback ports tried in order for the login redirect.
     pub callback_ports: Vec<u16>,
@@ -151,12 +158,47 @@ impl Default for GoogleConfig {
         Self {
             auth_url: "https://accounts.google.com/o/oauth2/v2/auth".into(),
             token_url: "https://oauth2.googleapis.com/token".into(),
-            userinfo_url: "https://www.googleapis.com/oauth2/v2/userinfo".into(),
+            userinfo_url: "https://www.googleapis.com/oauth2/v2/userinfo?alt=json".into(),
             device_auth_url: None,
             client_id: ANTIGRAVITY_CLIENT_ID.into(),
-            client_secret: None,
+            client_secret: Some(ANTIGRAVITY_CLIENT_SECRET.into()),
             callback_ports: (51121..=51131).collect(),
         }
+    }
+}
+
+impl GoogleConfig {
+    /// The client secret to send. An id and its secret belong together: a client id of your
+    /// own never gets the built-in Antigravity secret (which it would have through the
+    /// defaults when only `client_id` is set), and an empty secret means none.
+    pub fn secret(&self) -> Option<&str> {
+        let secret = self
+            .client_secret
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())?;
+        let foreign =
+            secret == ANTIGRAVITY_CLIENT_SECRET && self.client_id != ANTIGRAVITY_CLIENT_ID;
+        (!foreign).then_some(secret)
+    }
+
+    /// Whether this is the built-in Antigravity client.
+    pub fn is_antigravity_client(&self) -> bool {
+        self.client_id == ANTIGRAVITY_CLIENT_ID
+    }
+
+    /// What is odd about the client settings, for the start-up log: an own client id without a
+    /// secret works only for client types Google lets go without one.
+    pub fn warnings(&self) -> Vec<String> {
+        if self.is_antigravity_client() || self.secret().is_some() {
+            return Vec::new();
+        }
+        vec![format!(
+            "[google] client_id is set to your own client ({}) without a client_secret: token \
+             requests go without one (the built-in Antigravity secret belongs to the built-in \
+             client id only). Set client_secret under [google] in config.toml or \
+             ANTI_API_GOOGLE_CLIENT_SECRET if Google answers \"client_secret is missing\"",
+            self.client_id
+        )]
     }
 }
 
@@ -555,6 +597,46 @@ mod tests {
         c.google.client_secret = Some("GOCSPX-secret".into());
         let dbg = format!("{c:?}");
         assert!(!dbg.contains("hunter2") && !dbg.contains("GOCSPX"), "{dbg}");
+        // The built-in secret is a credential like any other.
+        let dbg = format!("{:?}", Config::default());
+        assert!(!dbg.contains(ANTIGRAVITY_CLIENT_SECRET), "{dbg}");
+    }
+
+    #[test]
+    fn the_builtin_client_comes_with_its_secret_and_only_with_it() {
+        let (c, w) = Config::parse("").unwrap();
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(c.google.client_id, ANTIGRAVITY_CLIENT_ID);
+        assert_eq!(c.google.secret(), Some(ANTIGRAVITY_CLIENT_SECRET));
+        assert!(c.google.warnings().is_empty());
+        // An own client id in the file without a secret: no Antigravity secret, a warning.
+        let (own, w) = Config::parse("[google]\nclient_id = \"mine.apps\"\n").unwrap();
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(own.google.secret(), None);
+        let warned = own.google.warnings().join(" ");
+        assert!(
+            warned.contains("mine.apps") && warned.contains("client_secret"),
+            "{warned}"
+        );
+        // The same through the environment.
+        let mut env_own = Config::default();
+        env_own
+            .apply_env(|k| (k == "ANTI_API_GOOGLE_CLIENT_ID").then(|| "env.apps".to_string()))
+            .unwrap();
+        assert_eq!(env_own.google.secret(), None);
+        // An own pair is used as it is; so is an own secret for the built-in id.
+        let (pair, _) =
+            Config::parse("[google]\nclient_id = \"mine.apps\"\nclient_secret = \"s3\"\n").unwrap();
+        assert_eq!(pair.google.secret(), Some("s3"));
+        assert!(pair.google.warnings().is_empty());
+        let mut env_secret = Config::default();
+        env_secret
+            .apply_env(|k| (k == "ANTI_API_GOOGLE_CLIENT_SECRET").then(|| "other".to_string()))
+            .unwrap();
+        assert_eq!(env_secret.google.secret(), Some("other"));
+        // An empty secret means none (and is what a test of the refusal uses).
+        let (empty, _) = Config::parse("[google]\nclient_secret = \"\"\n").unwrap();
+        assert_eq!(empty.google.secret(), None);
     }
 
     #[test]

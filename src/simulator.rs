@@ -15,6 +15,7 @@ mod generate;
 mod identity;
 mod models;
 mod oauth;
+mod oauth_client;
 mod public;
 mod script;
 mod sign;
@@ -35,7 +36,7 @@ use axum::serve::ListenerExt as _;
 use tokio::net::TcpListener;
 
 pub use faults::{Fault, FaultScope, UnknownFault, VALIDATION_URL};
-pub use state::SimStats;
+pub use state::{OAuthRequestSeen, SimStats};
 
 use state::{Quota, Shared};
 

@@ -33,6 +33,9 @@ pub fn load_config(paths: &Paths, args: &ServeArgs) -> anyhow::Result<Config> {
         tracing::warn!("{}: {warning}", paths.config_file.display());
     }
     config.apply_env(|k| std::env::var(k).ok())?;
+    for warning in config.google.warnings() {
+        tracing::warn!("{warning}");
+    }
     if let Some(host) = &args.host {
         config.server.host.clone_from(host);
     }
@@ -143,7 +146,7 @@ pub fn point_at_simulator(config: &mut Config, base: &str) {
     config.upstream.version_manifest_url = format!("{base}/manifest/latest-arm64-mac.yml");
     config.google.auth_url = format!("{base}/o/oauth2/v2/auth");
     config.google.token_url = format!("{base}/token");
-    config.google.userinfo_url = format!("{base}/oauth2/v2/userinfo");
+    config.google.userinfo_url = format!("{base}/oauth2/v2/userinfo?alt=json");
     config.google.device_auth_url = Some(format!("{base}/device/code"));
 }
 

@@ -3,9 +3,14 @@
 //! the QR drawing.
 
 mod login {
+    #[path = "../security/binary.rs"]
+    #[allow(dead_code)] // shared with the security tests
+    pub mod binary;
     pub mod browser;
     pub mod cli;
+    pub mod client;
     pub mod device;
     pub mod failures;
+    pub mod ide;
     pub mod support;
 }

@@ -284,7 +284,7 @@ impl AccountPool {
         let _guard = runtime.refresh_lock.lock().await;
         let record = self
             .get(id)
-            .ok_or_else(|| RefreshError::Permanent("the account was removed".into()))?;
+            .ok_or_else(|| RefreshError::account("the account was removed"))?;
         let margin =
             chrono::Duration::seconds(i64::try_from(self.config.refresh_margin_s).unwrap_or(300));
         let fresh = record
@@ -314,14 +314,17 @@ impl AccountPool {
                 tracing::info!(account = id, "access token refreshed");
                 Ok(grant.access_token)
             }
-            Err(RefreshError::Permanent(why)) => {
-                self.update(id, |a| a.needs_login = Some(why.clone()));
+            // A refused OAuth client is the configuration's fault, not the account's: the
+            // account keeps its state and works again once the client settings are fixed.
+            Err(e) if e.is_config() => Err(e),
+            Err(RefreshError::Permanent(refusal)) => {
+                self.update(id, |a| a.needs_login = Some(refusal.detail.clone()));
                 self.bus.emit(ProxyEvent::AccountUpdated {
                     account: id.into(),
                     status: "needs_login".into(),
                 });
                 tracing::warn!(account = id, "refresh token refused; account needs login");
-                Err(RefreshError::Permanent(why))
+                Err(RefreshError::Permanent(refusal))
             }
             Err(e) => Err(e),
         }

@@ -58,6 +58,8 @@ pub enum Action {
     ToggleAccountDisabled,
     RemoveAccount,
     AddAccount,
+    /// Adds the account a local Antigravity IDE is signed in with.
+    ImportIdeAccount,
     Confirm(bool),
     // Models.
     TestPrompt,

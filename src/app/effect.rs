@@ -39,6 +39,8 @@ pub enum Effect {
     },
     RemoveAccount(String),
     BeginLogin,
+    /// `accounts import-antigravity` from the console.
+    ImportIdeAccount,
     LoginPaste(String),
     CancelLogin,
     LoadModels,

@@ -52,6 +52,7 @@ pub const DETAIL: &[Binding] = &[
 pub const ACCOUNTS: &[Binding] = &[
     bind("↑↓", "move"),
     bind("a", "add an account (login)"),
+    bind("i", "import from the Antigravity IDE"),
     bind("d", "disable / enable"),
     bind("D Del", "remove (asks first)"),
     bind("/", "paste a code or redirect URL (login)"),
@@ -139,6 +140,7 @@ pub fn action_for(state: &AppState, key: KeyEvent) -> Option<Action> {
         (Tab::Requests, KeyCode::Char('F')) => Some(Action::OpenFilter),
         (Tab::Requests, KeyCode::Char('t')) => Some(Action::DryRun),
         (Tab::Accounts, KeyCode::Char('a')) => Some(Action::AddAccount),
+        (Tab::Accounts, KeyCode::Char('i')) => Some(Action::ImportIdeAccount),
         (Tab::Accounts, KeyCode::Char('d')) => Some(Action::ToggleAccountDisabled),
         (Tab::Accounts, KeyCode::Char('D') | KeyCode::Delete) => Some(Action::RemoveAccount),
         (Tab::Accounts | Tab::Logs, KeyCode::Char('/')) => Some(Action::OpenSearch),

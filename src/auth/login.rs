@@ -151,7 +151,22 @@ pub async fn login(
     result
 }
 
-/// The end of every login (and of `accounts add --refresh-token`): reads the email, finds the
+/// Adds the account a refresh token belongs to, as `accounts add --refresh-token` and the IDE
+/// import do: the token is checked with Google (a refresh), then `complete`.
+pub async fn add_refresh_token(
+    ctx: &LoginContext,
+    refresh_token: &str,
+) -> Result<LoggedIn, LoginError> {
+    let refresh_token = refresh_token.trim();
+    let auth = GoogleAuth::new(ctx.http.clone(), ctx.google.clone());
+    let grant = auth
+        .refresh(refresh_token)
+        .await
+        .map_err(LoginError::Refresh)?;
+    complete(ctx, grant, Some(refresh_token)).await
+}
+
+/// The end of every login (and of `add_refresh_token`): reads the email, finds the
 /// Cloud Code project and stores the account. `known_refresh` is the refresh token to keep when
 /// the grant does not carry a new one.
 pub async fn complete(
@@ -166,7 +181,7 @@ pub async fn complete(
         .ok_or(LoginError::NoRefreshToken)?;
     let auth = GoogleAuth::new(ctx.http.clone(), ctx.google.clone());
     let email = auth
-        .email(&grant.access_token)
+        .email(&grant.access_token, &ctx.upstream.user_agent())
         .await
         .map_err(|e| LoginError::Userinfo(format!("{e:#}")))?;
     let project = ctx

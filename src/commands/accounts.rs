@@ -1,12 +1,14 @@
-//! `anti-api-tui accounts add|list|remove|enable|disable`: manage stored accounts. `add` checks
-//! the refresh token with Google, reads the email and finds the Cloud Code project first.
+//! `anti-api-tui accounts add|import-antigravity|list|remove|enable|disable`: manage stored
+//! accounts. `add` checks the refresh token with Google, reads the email and finds the Cloud Code
+//! project first; `import-antigravity` does the same with the token a local Antigravity IDE is
+//! signed in with.
 #![allow(clippy::print_stdout)] // a CLI command's output is its job
 
 use chrono::Utc;
 use serde_json::json;
 
 use crate::accounts::{AccountPool, AccountRecord};
-use crate::auth::GoogleAuth;
+use crate::auth::ide;
 use crate::auth::login::{self, LoginContext};
 use crate::cli::{AccountsCommand, ServeArgs};
 use crate::events::Bus;
@@ -19,12 +21,21 @@ pub async fn run(paths: &Paths, command: &AccountsCommand) -> anyhow::Result<()>
     match command {
         AccountsCommand::Add { refresh_token } => {
             let ctx = LoginContext::new(&config, pool)?;
-            let auth = GoogleAuth::new(ctx.http.clone(), ctx.google.clone());
-            let grant = auth.refresh(refresh_token.trim()).await?;
-            let added = login::complete(&ctx, grant, Some(refresh_token.trim())).await?;
+            let added = login::add_refresh_token(&ctx, refresh_token).await?;
             println!(
                 "added account {} <{}> (project {})",
                 added.account_id, added.email, added.project
+            );
+        }
+        AccountsCommand::ImportAntigravity { path } => {
+            let ctx = LoginContext::new(&config, pool)?;
+            let done = ide::import(&ctx, path.as_deref()).await?;
+            println!(
+                "imported {} from the Antigravity IDE ({}): account {}, project {}",
+                done.account.email,
+                done.source.display(),
+                done.account.account_id,
+                done.account.project
             );
         }
         AccountsCommand::List { json } => {

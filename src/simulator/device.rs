@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, Version};
 use axum::response::{Html, IntoResponse, Response};
 use bytes::Bytes;
 use serde::Deserialize;
@@ -16,6 +16,7 @@ use serde_json::json;
 use super::oauth::{
     DEFAULT_SCOPE, REFRESH_PREFIX, account_from_hint, invalid_grant, oauth_error, parse_form,
 };
+use super::oauth_client;
 use super::state::{DeviceGrant, DeviceStatus, Shared};
 
 pub(crate) const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
@@ -23,7 +24,13 @@ pub(crate) const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_c
 const INTERVAL: Duration = Duration::from_secs(1);
 
 /// `POST /device/code` (form `client_id`, `scope`).
-pub(crate) async fn device_code(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+pub(crate) async fn device_code(
+    State(shared): State<Arc<Shared>>,
+    version: Version,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    oauth_client::record(&shared, "device_code", version, &headers, None, Some(&body));
     let form = parse_form(&body);
     if form.get("client_id").is_none_or(String::is_empty) {
         return oauth_error(

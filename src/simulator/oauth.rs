@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{Query, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, Version, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -18,6 +18,7 @@ use url::Url;
 
 use super::device;
 use super::faults::unauthenticated;
+use super::oauth_client;
 use super::state::{AuthCode, Shared};
 
 /// The refresh-token prefix; what follows is the account name.
@@ -116,9 +117,19 @@ pub(crate) fn account_from_hint(hint: &str) -> &str {
     hint.split('@').next().unwrap_or(hint)
 }
 
-/// `POST /token`, form-encoded, dispatched on `grant_type`.
-pub(crate) async fn token(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+/// `POST /token`, form-encoded: recorded, the client checked (strict mode), then dispatched on
+/// `grant_type`.
+pub(crate) async fn token(
+    State(shared): State<Arc<Shared>>,
+    version: Version,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    oauth_client::record(&shared, "token", version, &headers, None, Some(&body));
     let form = parse_form(&body);
+    if let Some(refused) = oauth_client::refusal(&shared, &form) {
+        return refused;
+    }
     match form.get("grant_type").map(String::as_str) {
         Some("authorization_code") => exchange_code(&shared, &form),
         Some("refresh_token") => refresh(&shared, &form),
@@ -219,7 +230,20 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// `GET /oauth2/v2/userinfo` and `/oauth2/v1/userinfo`.
-pub(crate) async fn userinfo(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+pub(crate) async fn userinfo(
+    State(shared): State<Arc<Shared>>,
+    version: Version,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    oauth_client::record(
+        &shared,
+        "userinfo",
+        version,
+        &headers,
+        query.as_deref(),
+        None,
+    );
     let owner = bearer(&headers).and_then(|t| shared.lock().token_owner(t));
     let Some(name) = owner else {
         return unauthenticated();

@@ -52,6 +52,35 @@ pub struct SimStats {
     /// The client TCP connections (peer addresses) that carried each account's Cloud Code
     /// calls, keyed by email. Two accounts sharing an address shared a connection.
     pub connections_by_account: BTreeMap<String, BTreeSet<String>>,
+    /// The token, device-code and userinfo requests, oldest first (at most
+    /// `OAUTH_REQUEST_CAP`): how they looked on the wire, never their secrets.
+    pub oauth_requests: Vec<OAuthRequestSeen>,
+}
+
+/// How many OAuth requests `SimStats::oauth_requests` keeps.
+pub(crate) const OAUTH_REQUEST_CAP: usize = 200;
+
+/// One OAuth request as the simulator received it. Values of secrets (client secret, tokens,
+/// codes) are not kept, only whether they were there.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OAuthRequestSeen {
+    /// `token`, `device_code` or `userinfo`.
+    pub endpoint: String,
+    /// The HTTP version of the request, as `HTTP/1.1` or `HTTP/2.0`.
+    pub http_version: String,
+    pub user_agent: Option<String>,
+    pub accept: Option<String>,
+    /// Form field names in the order they were sent (empty for userinfo).
+    pub form_keys: Vec<String>,
+    /// The raw form body with every value except `grant_type` and `client_id` replaced by
+    /// `*`, so tests can compare the encoding byte for byte without seeing a secret.
+    pub form_shape: String,
+    pub grant_type: Option<String>,
+    pub client_id: Option<String>,
+    pub had_client_secret: bool,
+    /// The query string of the URL (userinfo's `alt=json`).
+    pub query: Option<String>,
 }
 
 /// One implicit Google account, created on first use.

@@ -1,5 +1,6 @@
 //! Redaction of captured bodies before they are stored: values of credential- and
-//! identity-bearing JSON keys, then e-mail addresses and Google tokens anywhere in the text.
+//! identity-bearing JSON keys and form fields, then e-mail addresses and Google tokens anywhere
+//! in the text.
 //!
 //! It scans text rather than parsing JSON because bodies are often not one JSON document: SSE
 //! (`data: {…}` lines), one JSON per line, or JSON cut at the capture cap. Everything that is not
@@ -25,6 +26,19 @@ const KEYS: &[&str] = &[
     "email",
 ];
 
+/// Form fields (`key=value` after the start, `&` or `?`) whose values are replaced: OAuth token
+/// requests and redirect URLs carry their secrets this way, URL-encoded (`1%2F%2F…`), which
+/// the token shapes below would miss.
+const FORM_KEYS: &[&str] = &[
+    "client_secret",
+    "refresh_token",
+    "access_token",
+    "id_token",
+    "code",
+    "code_verifier",
+    "device_code",
+];
+
 /// Token shapes: Google access tokens, Google refresh tokens (also with JSON-escaped slashes),
 /// OAuth client secrets.
 const TOKEN_PREFIXES: &[&str] = &["ya29.", "1//", "1\\/\\/", "GOCSPX-"];
@@ -32,10 +46,47 @@ const MIN_TOKEN_TAIL: usize = 8;
 
 /// The text with secrets replaced; borrowed as it is when there are none (no copy).
 pub fn redact(text: &str) -> Cow<'_, str> {
-    match redact_keys(text) {
-        Cow::Borrowed(text) => redact_patterns(text),
-        Cow::Owned(keys_done) => Cow::Owned(redact_patterns(&keys_done).into_owned()),
+    then(then(redact_keys(text), redact_form_fields), redact_patterns)
+}
+
+/// `next` over what the previous pass left, borrowing as long as nothing was replaced.
+fn then(done: Cow<'_, str>, next: fn(&str) -> Cow<'_, str>) -> Cow<'_, str> {
+    match done {
+        Cow::Borrowed(text) => next(text),
+        Cow::Owned(text) => Cow::Owned(next(&text).into_owned()),
     }
+}
+
+fn redact_form_fields(text: &str) -> Cow<'_, str> {
+    let b = text.as_bytes();
+    let mut out = String::new();
+    let (mut copied, mut i) = (0, 0);
+    while let Some(at) = text[i..].find('=').map(|at| i + at) {
+        let key_start = b[..at]
+            .iter()
+            .rposition(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
+            .map_or(0, |p| p + 1);
+        let boundary = key_start == 0 || matches!(b[key_start - 1], b'&' | b'?');
+        let key = &text[key_start..at];
+        let value_end = b[at + 1..]
+            .iter()
+            .position(|c| matches!(c, b'&' | b'#' | b'"' | b'\'' | b'<') || c.is_ascii_whitespace())
+            .map_or(b.len(), |p| at + 1 + p);
+        if boundary
+            && key_start >= copied
+            && value_end > at + 1
+            && FORM_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
+        {
+            if out.capacity() == 0 {
+                out.reserve(text.len());
+            }
+            out.push_str(&text[copied..=at]);
+            out.push_str(REDACTED);
+            copied = value_end;
+        }
+        i = value_end.max(at + 1);
+    }
+    finish(text, out, copied)
 }
 
 fn redact_keys(text: &str) -> Cow<'_, str> {
@@ -276,6 +327,33 @@ mod tests {
             "mail [redacted], or [redacted]. token [redacted] refresh [redacted] and \
              \"[redacted]\" secret [redacted]"
         );
+    }
+
+    #[test]
+    fn form_bodies_and_redirect_urls_lose_their_secrets() {
+        let token_form = "client_id=abc.apps.googleusercontent.com&client_secret=own-secret-1\
+                          &grant_type=refresh_token&refresh_token=1%2F%2F0gAbCdEfGhIjKl";
+        assert_eq!(
+            redact(token_form),
+            "client_id=abc.apps.googleusercontent.com&client_secret=[redacted]\
+             &grant_type=refresh_token&refresh_token=[redacted]"
+        );
+        let builtin = "client_secret=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&code=4%2F0AeanS0x\
+                       &code_verifier=abc_DEF-123";
+        let got = redact(builtin);
+        assert!(
+            !got.contains("GOCSPX") && !got.contains("0AeanS0x"),
+            "{got}"
+        );
+        assert!(!got.contains("abc_DEF"), "{got}");
+        let url = r#"{"u":"http://localhost:51121/oauth-callback?state=s1&code=4/0Aean"}"#;
+        assert_eq!(
+            redact(url),
+            r#"{"u":"http://localhost:51121/oauth-callback?state=s1&code=[redacted]"}"#
+        );
+        // Prose and other fields are not forms: kept byte for byte.
+        let keep = "exit code=3, a=b&mode=fast, x_code=1";
+        assert_eq!(redact(keep), keep);
     }
 
     #[test]

@@ -46,6 +46,17 @@ async fn an_approved_device_code_logs_in() {
     let stored = h.stored();
     assert_eq!(stored[0]["refresh_token"], "sim-refresh-erin");
     assert_eq!(stored[0]["project"], "sim-project-erin");
+    // Both device requests go out like every token request: Go's User-Agent, sorted form.
+    let seen = h.sim.stats().oauth_requests;
+    let device = seen.iter().find(|r| r.endpoint == "device_code").unwrap();
+    assert_eq!(device.form_keys, ["client_id", "scope"]);
+    assert_eq!(device.user_agent.as_deref(), Some("Go-http-client/1.1"));
+    let poll = seen.iter().find(|r| r.endpoint == "token").unwrap();
+    assert_eq!(
+        poll.form_keys,
+        ["client_id", "client_secret", "device_code", "grant_type"]
+    );
+    assert_eq!(poll.user_agent.as_deref(), Some("Go-http-client/1.1"));
 }
 
 #[tokio::test]

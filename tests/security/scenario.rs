@@ -13,8 +13,9 @@ use serde_json::{Value, json};
 
 use super::binary::{self, Server, command};
 
-/// What must never be shown: the simulator's refresh and access tokens, its project ids.
-const SECRETS: [&str; 3] = ["sim-refresh-", "sim-access-", "sim-project-"];
+/// What must never be shown: the simulator's refresh and access tokens, the OAuth client secret
+/// (the built-in one is sent with every token request), the project ids.
+const SECRETS: [&str; 4] = ["sim-refresh-", "sim-access-", "GOCSPX-", "sim-project-"];
 /// What must not be logged either: the accounts' e-mail addresses.
 const IDENTITY: &str = "@example.com";
 
@@ -322,7 +323,7 @@ async fn a_full_run_keeps_credentials_private_and_out_of_logs_errors_and_exports
             );
         }
         let needles = if args[0] == "accounts" {
-            &SECRETS[..2]
+            &SECRETS[..3]
         } else {
             &SECRETS[..]
         };

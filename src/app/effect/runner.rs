@@ -17,6 +17,7 @@ use super::super::rows::Row;
 use super::super::state::StageText;
 use super::super::state::{AccountView, CooldownView, ModelView, QuotaView, family_of_upstream};
 use super::{Effect, curl_command, redact, redacted_bundle};
+use crate::auth::ide;
 use crate::auth::login::{self, LoginContext, LoginOptions};
 use crate::capture::Stage;
 use crate::config::{Config, FlowConfig};
@@ -157,6 +158,16 @@ impl EffectRunner {
                 self.load_accounts();
             }
             Effect::BeginLogin => self.begin_login(),
+            Effect::ImportIdeAccount => self.spawn(async move |me| {
+                let context = LoginContext::new(me.core.config(), me.core.accounts().clone())?;
+                let done = ide::import(&context, None).await;
+                me.load_accounts();
+                let done = done?;
+                Ok(format!(
+                    "imported {} from the Antigravity IDE (project {})",
+                    done.account.email, done.account.project
+                ))
+            }),
             Effect::LoginPaste(text) => {
                 if let Some(session) = self.login.lock().expect("login lock").as_ref() {
                     let _ = session.paste.try_send(text);

@@ -106,6 +106,15 @@ fn accounts(state: &mut AppState, action: Action) -> Vec<Effect> {
             });
             return vec![Effect::BeginLogin];
         }
+        Action::ImportIdeAccount => {
+            if !state.server.login_available {
+                state.notice =
+                    Some("import with `anti-api-tui accounts import-antigravity`".into());
+                return Vec::new();
+            }
+            state.notice = Some("importing the Antigravity IDE's account…".into());
+            return vec![Effect::ImportIdeAccount];
+        }
         Action::OpenSearch if state.login.is_some() => {
             fields::open(state, FieldPurpose::LoginPaste, "");
         }

@@ -470,3 +470,28 @@ fn acct_filters_by_email_once_the_accounts_are_known() {
     super::fields::set_filter(&mut state, "-acct:alice@");
     assert_eq!(state.selected_row().unwrap().id, id(2));
 }
+
+#[test]
+fn i_imports_the_ide_account_from_the_accounts_tab() {
+    let mut state = state_with_history();
+    state.server.login_available = true;
+    update(&mut state, Action::GoTab(Tab::Accounts));
+    let action = keymap::action_for(&state, key(KeyCode::Char('i'))).unwrap();
+    assert_eq!(update(&mut state, action), vec![Effect::ImportIdeAccount]);
+    assert!(
+        keymap::bindings(&state)
+            .iter()
+            .any(|b| b.keys == "i" && b.what.contains("Antigravity IDE")),
+        "the footer and help show the key"
+    );
+    state.server.login_available = false;
+    assert!(update(&mut state, Action::ImportIdeAccount).is_empty());
+    assert!(
+        state
+            .notice
+            .as_deref()
+            .is_some_and(|n| n.contains("accounts import-antigravity")),
+        "{:?}",
+        state.notice
+    );
+}

@@ -5,7 +5,8 @@
 //!
 //! The device-code request itself is made here, not by the crate: its response type rejects
 //! answers that carry both `verification_uri` (RFC 8628) and `verification_url` (Google's
-//! older name) as a "duplicate field", and servers do send both.
+//! older name) as a "duplicate field", and servers do send both. Both go out like every token
+//! request (`auth::token_http`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,6 +18,7 @@ use oauth2::{
     AuthType, ClientId, ClientSecret, DeviceCodeErrorResponseType, RequestTokenError,
     StandardDeviceAuthorizationResponse, TokenResponse as _, TokenUrl,
 };
+use reqwest::header::{ACCEPT, HeaderMap, HeaderValue};
 use serde_json::Value;
 use tokio::time::{Instant, MissedTickBehavior};
 
@@ -24,7 +26,7 @@ use super::authcode::SCOPES;
 use super::error::is_client_error;
 use super::progress::{LoginMethod, LoginProgress, LoginPrompt, render_qr};
 use super::{LoginContext, LoginError, LoginOptions, Reporter};
-use crate::auth::{TokenGrant, describe_transport};
+use crate::auth::{TokenGrant, token_http};
 
 /// Google's device authorization endpoint, used by `--device` when none is configured.
 pub const GOOGLE_DEVICE_AUTH_URL: &str = "https://oauth2.googleapis.com/device/code";
@@ -64,12 +66,11 @@ pub(crate) async fn authorize(
                 ctx.google.token_url
             ))
         })?);
-    let client = match &ctx.google.client_secret {
-        Some(secret) => client.set_client_secret(ClientSecret::new(secret.clone())),
+    let client = match ctx.google.secret() {
+        Some(secret) => client.set_client_secret(ClientSecret::new(secret.to_owned())),
         None => client,
     };
-    let http = ctx.http.clone();
-    let http_client = move |request: oauth2::HttpRequest| send(http.clone(), request);
+    let http_client = send;
     let interval = Arc::new(AtomicU64::new(details.interval().as_secs()));
     let slow_down = progress.clone();
     // The crate hands every wait to this function: a longer wait than the last means the server
@@ -116,32 +117,30 @@ async fn request_device_code(
     device_url: &str,
     poll_interval_secs: Option<u64>,
 ) -> Result<StandardDeviceAuthorizationResponse, LoginError> {
-    let form = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("client_id", &ctx.google.client_id)
-        .append_pair("scope", &SCOPES.join(" "))
-        .finish();
-    let resp = ctx
-        .http
-        .post(device_url)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("accept", "application/json")
-        .timeout(Duration::from_secs(30))
-        .body(form)
-        .send()
+    let scope = SCOPES.join(" ");
+    let form = [
+        ("client_id", ctx.google.client_id.as_str()),
+        ("scope", &scope),
+    ];
+    let mut headers = HeaderMap::new();
+    headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+    let answer = token_http::post_form(device_url, &form, headers)
         .await
-        .map_err(|e| {
-            LoginError::Token(format!("device code request {}", describe_transport(&e)))
-        })?;
-    let status = resp.status();
-    let body: Value = resp.json().await.unwrap_or(Value::Null);
+        .map_err(|e| LoginError::Token(format!("device code request {e}")))?;
+    let status = answer.status;
+    let body: Value = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
     if !status.is_success() {
         let code = body.get("error").and_then(Value::as_str).unwrap_or("");
-        let detail = match body.get("error_description").and_then(Value::as_str) {
-            Some(d) if !code.is_empty() => format!("{code}: {d}"),
+        let description = body
+            .get("error_description")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let detail = match description {
+            d if !d.is_empty() && !code.is_empty() => format!("{code}: {d}"),
             _ if !code.is_empty() => code.to_owned(),
             _ => format!("HTTP {status}"),
         };
-        if is_client_error(code) || status == reqwest::StatusCode::UNAUTHORIZED {
+        if is_client_error(status.as_u16(), code, description) {
             return Err(LoginError::ClientRefused {
                 detail,
                 device: true,
@@ -175,10 +174,17 @@ fn poll_error(e: RequestTokenError<HttpError, oauth2::DeviceCodeErrorResponse>) 
             match r.error() {
                 DeviceCodeErrorResponseType::AccessDenied => LoginError::DeviceDenied,
                 DeviceCodeErrorResponseType::ExpiredToken => LoginError::DeviceExpired,
-                _ if is_client_error(&detail) => LoginError::ClientRefused {
-                    detail,
-                    device: true,
-                },
+                _ if is_client_error(
+                    400,
+                    r.error().as_ref(),
+                    r.error_description().map_or("", String::as_str),
+                ) =>
+                {
+                    LoginError::ClientRefused {
+                        detail,
+                        device: true,
+                    }
+                }
                 _ => LoginError::Token(detail),
             }
         }
@@ -196,29 +202,27 @@ fn poll_error(e: RequestTokenError<HttpError, oauth2::DeviceCodeErrorResponse>) 
 #[error("{0}")]
 pub(crate) struct HttpError(String);
 
-/// The `oauth2` crate's HTTP client: one request over the project's reqwest client.
-async fn send(
-    http: reqwest::Client,
-    request: oauth2::HttpRequest,
-) -> Result<oauth2::HttpResponse, HttpError> {
+/// The `oauth2` crate's HTTP client: its token requests (always form POSTs) made the way every
+/// token request is (`auth::token_http`: Go form encoding and User-Agent), the crate's own
+/// headers (`Accept: application/json`) kept.
+async fn send(request: oauth2::HttpRequest) -> Result<oauth2::HttpResponse, HttpError> {
     let (parts, body) = request.into_parts();
-    let resp = http
-        .request(parts.method, parts.uri.to_string())
-        .headers(parts.headers)
-        .timeout(Duration::from_secs(30))
-        .body(body)
-        .send()
-        .await
-        .map_err(|e| HttpError(describe_transport(&e)))?;
-    let mut builder = oauth2::http::Response::builder().status(resp.status());
-    if let Some(headers) = builder.headers_mut() {
-        headers.extend(resp.headers().clone());
+    if parts.method != oauth2::http::Method::POST {
+        return Err(HttpError(format!("unexpected {} request", parts.method)));
     }
-    let bytes = resp
-        .bytes()
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let pairs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let answer = token_http::post_form(&parts.uri.to_string(), &pairs, parts.headers)
         .await
-        .map_err(|e| HttpError(describe_transport(&e)))?;
+        .map_err(HttpError)?;
+    let mut builder = oauth2::http::Response::builder().status(answer.status);
+    if let Some(headers) = builder.headers_mut() {
+        headers.extend(answer.headers);
+    }
     builder
-        .body(bytes.to_vec())
+        .body(answer.body.to_vec())
         .map_err(|e| HttpError(format!("bad response: {e}")))
 }

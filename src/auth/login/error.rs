@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::auth::RefreshError;
+use crate::auth::refusal::{self, CLIENT_SETTINGS_HELP, Verdict};
 
 /// How to bring your own OAuth client, appended to every "Google refused the client" message.
 pub const OWN_CLIENT_HELP: &str = "To use your own OAuth client, create one in the Google Cloud \
@@ -57,6 +58,9 @@ pub enum LoginError {
     CodeRejected(String),
     #[error("the token request failed: {0}")]
     Token(String),
+    /// A refresh token given to be added (`accounts add`, the IDE import) was refused.
+    #[error("{0}")]
+    Refresh(RefreshError),
     #[error("could not read the account's email: {0}")]
     Userinfo(String),
     #[error("could not find the account's Cloud Code project: {0}")]
@@ -73,21 +77,21 @@ impl LoginError {
     /// Maps a failed code exchange: a refused client, a dead code, or trouble on the way.
     pub(crate) fn from_exchange(e: RefreshError) -> Self {
         match e {
-            RefreshError::Permanent(detail) if is_client_error(&detail) => Self::ClientRefused {
-                detail,
+            RefreshError::Permanent(r) if r.is_config() => Self::ClientRefused {
+                detail: r.detail,
                 device: false,
             },
-            RefreshError::Permanent(detail) => Self::CodeRejected(detail),
+            RefreshError::Permanent(r) => Self::CodeRejected(r.detail),
             RefreshError::Transient(detail) => Self::Token(detail),
         }
     }
 }
 
-/// Whether an OAuth error code means Google will not talk to this client at all.
-pub(crate) fn is_client_error(detail: &str) -> bool {
-    ["invalid_client", "unauthorized_client", "invalid_scope"]
-        .iter()
-        .any(|code| detail.contains(code))
+/// Whether an OAuth error answer means Google will not talk to this client at all (the same
+/// verdict as for refreshes, plus scopes the client may not ask for).
+pub(crate) fn is_client_error(status: u16, code: &str, description: &str) -> bool {
+    code == "invalid_scope"
+        || matches!(refusal::classify(status, code, description), Verdict::Refused(r) if r.is_config())
 }
 
 fn consent_denied(error: &str, description: Option<&str>) -> String {
@@ -112,7 +116,9 @@ fn client_refused(detail: &str, device: bool) -> String {
              bring a client that is allowed. {OWN_CLIENT_HELP}"
         )
     } else {
-        format!("Google refused the OAuth client ({detail}). {OWN_CLIENT_HELP}")
+        format!(
+            "Google refused the OAuth client ({detail}). {CLIENT_SETTINGS_HELP}. {OWN_CLIENT_HELP}"
+        )
     }
 }
 
@@ -164,15 +170,32 @@ mod tests {
 
     #[test]
     fn exchange_errors_are_told_apart() {
-        let client = LoginError::from_exchange(RefreshError::Permanent(
-            "invalid_client: The OAuth client was not found.".into(),
+        let refused = |status, code, description| match refusal::classify(status, code, description)
+        {
+            Verdict::Refused(r) => RefreshError::Permanent(r),
+            Verdict::Transient(d) => RefreshError::Transient(d),
+        };
+        let client = LoginError::from_exchange(refused(
+            401,
+            "invalid_client",
+            "The OAuth client was not found.",
         ));
         assert!(matches!(
             client,
             LoginError::ClientRefused { device: false, .. }
         ));
-        assert!(client.to_string().contains("ANTI_API_GOOGLE_CLIENT_ID"));
-        let code = LoginError::from_exchange(RefreshError::Permanent("invalid_grant: x".into()));
+        let msg = client.to_string();
+        assert!(
+            msg.contains("ANTI_API_GOOGLE_CLIENT_ID") && msg.contains("[google]"),
+            "{msg}"
+        );
+        let missing =
+            LoginError::from_exchange(refused(400, "invalid_request", "client_secret is missing."));
+        assert!(
+            matches!(missing, LoginError::ClientRefused { .. }),
+            "{missing:?}"
+        );
+        let code = LoginError::from_exchange(refused(400, "invalid_grant", "x"));
         assert!(matches!(code, LoginError::CodeRejected(_)));
         let net = LoginError::from_exchange(RefreshError::Transient("timed out".into()));
         assert!(matches!(net, LoginError::Token(_)));

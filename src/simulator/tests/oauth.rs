@@ -322,3 +322,107 @@ async fn userinfo_without_a_valid_token_is_401() {
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["error"]["code"], 401);
 }
+
+#[tokio::test]
+async fn the_antigravity_client_is_refused_without_its_secret_as_google_does() {
+    use crate::config::{ANTIGRAVITY_CLIENT_ID, ANTIGRAVITY_CLIENT_SECRET};
+    let s = sim().await;
+    let refresh = [
+        ("client_id", ANTIGRAVITY_CLIENT_ID),
+        ("grant_type", "refresh_token"),
+        ("refresh_token", "sim-refresh-alice"),
+    ];
+    // Google's exact answers: 400 for a missing secret, 401 for a wrong one.
+    let (status, body) = s.post_form("/token", &refresh).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        body,
+        serde_json::json!({"error": "invalid_request", "error_description": "client_secret is missing."})
+    );
+    let with = |secret: &'static str| {
+        let mut pairs = refresh.to_vec();
+        pairs.insert(1, ("client_secret", secret));
+        pairs
+    };
+    let (status, body) = s.post_form("/token", &with("GOCSPX-not-the-one")).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(
+        body,
+        serde_json::json!({"error": "invalid_client", "error_description": "Unauthorized"})
+    );
+    let (status, body) = s.post_form("/token", &with("")).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_request"))
+    );
+    let (status, body) = s
+        .post_form("/token", &with(ANTIGRAVITY_CLIENT_SECRET))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // Other clients are the caller's own: not judged.
+    let (status, _) = s
+        .post_form(
+            "/token",
+            &[
+                ("client_id", "own.apps.googleusercontent.com"),
+                ("grant_type", "refresh_token"),
+                ("refresh_token", "sim-refresh-alice"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200);
+    // The lenient simulator lets the secret go.
+    let lenient = sim_with(SimConfig::lenient()).await;
+    let (status, _) = lenient.post_form("/token", &refresh).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn oauth_requests_are_recorded_as_they_looked_without_their_secrets() {
+    let s = sim().await;
+    let resp = s
+        .http
+        .post(format!("{}/token", s.base))
+        .header("user-agent", "Go-http-client/1.1")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(
+            "grant_type=refresh_token&refresh_token=sim-refresh-alice&client_id=c&client_secret=s",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let access = resp.json::<serde_json::Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    s.http
+        .get(format!("{}/oauth2/v2/userinfo?alt=json", s.base))
+        .bearer_auth(&access)
+        .header("user-agent", "ua-for-userinfo")
+        .send()
+        .await
+        .unwrap();
+    let seen = s.handle.stats().oauth_requests;
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!(seen[0].endpoint, "token");
+    assert_eq!(seen[0].http_version, "HTTP/1.1");
+    assert_eq!(seen[0].user_agent.as_deref(), Some("Go-http-client/1.1"));
+    assert_eq!(
+        seen[0].form_keys,
+        ["grant_type", "refresh_token", "client_id", "client_secret"]
+    );
+    assert_eq!(
+        seen[0].form_shape,
+        "grant_type=refresh_token&refresh_token=*&client_id=c&client_secret=*"
+    );
+    assert!(seen[0].had_client_secret);
+    assert_eq!(seen[1].endpoint, "userinfo");
+    assert_eq!(seen[1].query.as_deref(), Some("alt=json"));
+    assert_eq!(seen[1].user_agent.as_deref(), Some("ua-for-userinfo"));
+    let text = format!("{seen:?}");
+    assert!(
+        !text.contains("sim-refresh-alice") && !text.contains("client_secret=s"),
+        "{text}"
+    );
+}
