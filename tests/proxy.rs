@@ -14,5 +14,6 @@ mod proxy {
     pub mod responses;
     pub mod routing;
     pub mod support;
+    pub mod threads;
     pub mod transport;
 }

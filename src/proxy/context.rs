@@ -1,7 +1,8 @@
 //! What a format's request context asks of the engine around an answer: before it, a Responses
-//! request's `previous_response_id` conversation is put in front and a Gemini request's replayed
-//! call signatures are kept; after it, a stored Responses answer is remembered for the next turn
-//! and for `GET /v1/responses/{id}`, which is served here too.
+//! request's `previous_response_id` conversation (or an Anthropic message thread's) is put in
+//! front and a Gemini request's replayed call signatures are kept; after it, a stored Responses
+//! answer or a thread's turn is remembered for the next turn (and a Responses answer for
+//! `GET /v1/responses/{id}`, which is served here too).
 
 use axum::extract::{Path, State};
 use axum::http::header;
@@ -10,6 +11,7 @@ use bytes::Bytes;
 
 use super::error_response;
 use crate::core::{Conversation, Core};
+use crate::translate::anthropic::Thread;
 use crate::translate::client_api::{ApiFormat, Context};
 use crate::translate::ir::{Block, ChatRequest, ChatResponse, ErrorInfo, ErrorKind, Message, Role};
 use crate::translate::responses::check_outputs;
@@ -34,9 +36,7 @@ pub fn prepare(core: &Core, req: &mut ChatRequest, context: &Context) -> Result<
                         ),
                     )
                 })?;
-                let mut messages = stored.messages.as_ref().clone();
-                messages.append(&mut req.messages);
-                req.messages = messages;
+                put_in_front(req, &stored);
             }
             if req.messages.is_empty() {
                 return Err(ErrorInfo::invalid(
@@ -46,12 +46,44 @@ pub fn prepare(core: &Core, req: &mut ChatRequest, context: &Context) -> Result<
             }
             check_outputs(&req.messages)
         }
+        Context::Thread(thread) => match thread.as_ref() {
+            Thread::Create => Ok(()),
+            Thread::Continue {
+                previous_message_id,
+            } => {
+                let stored = core.conversation(previous_message_id).ok_or_else(|| {
+                    ErrorInfo::invalid(
+                        "thread.previous_message_id",
+                        format!(
+                            "no stored thread message {previous_message_id:?}: this proxy keeps \
+                             the threads it answered (the last 512 turns, for 24 hours, until it \
+                             restarts); start a new thread or send the whole conversation"
+                        ),
+                    )
+                })?;
+                put_in_front(req, &stored);
+                check_outputs(&req.messages).map_err(|e| ErrorInfo {
+                    message: e.message.replacen("input", "messages", 1),
+                    ..e
+                })
+            }
+        },
     }
+}
+
+fn put_in_front(req: &mut ChatRequest, stored: &Conversation) {
+    let mut messages = stored.messages.as_ref().clone();
+    messages.append(&mut req.messages);
+    req.messages = messages;
 }
 
 /// Whether the answer is kept for a later turn.
 pub fn keeps(context: &Context) -> bool {
-    matches!(context, Context::Responses(r) if r.store)
+    match context {
+        Context::Responses(r) => r.store,
+        Context::Thread(_) => true,
+        Context::Plain | Context::Gemini(_) => false,
+    }
 }
 
 /// Keeps the answered conversation (the request's messages and the answer) under `id`.

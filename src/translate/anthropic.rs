@@ -6,7 +6,7 @@ mod stream;
 #[cfg(test)]
 mod tests;
 
-pub use request::{parse_count_tokens, parse_request};
+pub use request::{Thread, parse_count_tokens, parse_request, parse_thread_request};
 pub use response::{error_json, response_json};
 pub use stream::StreamEncoder;
 

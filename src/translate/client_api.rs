@@ -38,6 +38,8 @@ pub enum Context {
     Plain,
     Responses(Arc<responses::ResponsesContext>),
     Gemini(Arc<GeminiCall>),
+    /// An Anthropic message thread: started here, or continuing a stored one.
+    Thread(Arc<anthropic::Thread>),
 }
 
 /// A Gemini request's context: what the parser read, and the stream framing the URL asked for.
@@ -215,7 +217,13 @@ impl ApiFormat {
         };
         match self {
             Self::OpenAi => openai::parse_request(inbound.body).map(plain),
-            Self::Anthropic => anthropic::parse_request(inbound.body).map(plain),
+            Self::Anthropic => {
+                let (chat, thread) = anthropic::parse_thread_request(inbound.body)?;
+                Ok(Parsed {
+                    chat,
+                    context: thread.map_or(Context::Plain, |t| Context::Thread(Arc::new(t))),
+                })
+            }
             Self::Responses => {
                 let (chat, context) = responses::parse_request(inbound.body)?;
                 Ok(Parsed {

@@ -3,27 +3,54 @@
 
 mod blocks;
 
-use std::collections::HashSet;
-
 use serde::Deserialize;
 use serde_json::Value;
 
-use self::blocks::{TextOr, message_content, system_parts};
+use self::blocks::{TextOr, ToolIds, message_content, system_parts};
 use crate::translate::ir::{
     ChatRequest, Effort, ErrorInfo, Message, Role, Thinking, ToolChoice, ToolDef,
 };
 
-/// Parses a `/v1/messages` body; `max_tokens` is required.
+/// A message thread (`anthropic-beta: message-threads-…`): the request starts one, or continues
+/// the one whose last answer was `previous_message_id` (whose messages it does not repeat).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Thread {
+    Create,
+    Continue { previous_message_id: String },
+}
+
+/// Parses a `/v1/messages` body; `max_tokens` is required. A body with a `thread` is refused
+/// here (its conversation is partly stored): use [`parse_thread_request`].
 pub fn parse_request(body: &[u8]) -> Result<ChatRequest, ErrorInfo> {
+    match parse(body, true)? {
+        (req, None) => Ok(req),
+        (_, Some(_)) => Err(ErrorInfo::invalid(
+            "thread",
+            "message threads are only served on /v1/messages",
+        )),
+    }
+}
+
+/// Parses a `/v1/messages` body with its message thread, if any.
+pub fn parse_thread_request(body: &[u8]) -> Result<(ChatRequest, Option<Thread>), ErrorInfo> {
     parse(body, true)
 }
 
 /// Parses a `/v1/messages/count_tokens` body: the same shape, but `max_tokens` may be absent.
 pub fn parse_count_tokens(body: &[u8]) -> Result<ChatRequest, ErrorInfo> {
-    parse(body, false)
+    match parse(body, false)? {
+        (req, None) => Ok(req),
+        (_, Some(_)) => Err(ErrorInfo::invalid(
+            "thread",
+            "count_tokens counts the messages sent; it does not read message threads",
+        )),
+    }
 }
 
-fn parse(body: &[u8], require_max_tokens: bool) -> Result<ChatRequest, ErrorInfo> {
+fn parse(
+    body: &[u8],
+    require_max_tokens: bool,
+) -> Result<(ChatRequest, Option<Thread>), ErrorInfo> {
     // serde lets a struct be written as a positional array; a body never legitimately is one.
     if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
         return Err(ErrorInfo::invalid(
@@ -45,7 +72,26 @@ fn parse(body: &[u8], require_max_tokens: bool) -> Result<ChatRequest, ErrorInfo
     })?;
     de.end()
         .map_err(|e| ErrorInfo::invalid("body", format!("invalid JSON: {e}")))?;
-    wire.into_ir(require_max_tokens)
+    let thread = match &wire.thread {
+        None => None,
+        Some(t) => Some(match (t.kind.as_str(), &t.previous_message_id) {
+            ("create", _) => Thread::Create,
+            ("continue", Some(id)) if !id.is_empty() => Thread::Continue {
+                previous_message_id: id.clone(),
+            },
+            ("continue", _) => {
+                return Err(ErrorInfo::invalid("thread.previous_message_id", "required"));
+            }
+            (other, _) => {
+                return Err(ErrorInfo::invalid(
+                    "thread.type",
+                    format!("unknown thread type {other:?}; expected create or continue"),
+                ));
+            }
+        }),
+    };
+    let continuing = matches!(thread, Some(Thread::Continue { .. }));
+    Ok((wire.into_ir(require_max_tokens, continuing)?, thread))
 }
 
 /// Turns a serde error into a 400. `prefix` is the path of the value that was deserialized on
@@ -94,6 +140,14 @@ struct WireRequest {
     top_p: Option<f64>,
     top_k: Option<u32>,
     stream: Option<bool>,
+    thread: Option<WireThread>,
+}
+
+#[derive(Deserialize)]
+struct WireThread {
+    #[serde(rename = "type")]
+    kind: String,
+    previous_message_id: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -156,7 +210,7 @@ struct WireMetadata {
 }
 
 impl WireRequest {
-    fn into_ir(self, require_max_tokens: bool) -> Result<ChatRequest, ErrorInfo> {
+    fn into_ir(self, require_max_tokens: bool, continuing: bool) -> Result<ChatRequest, ErrorInfo> {
         let model = match self.model {
             Some(m) if !m.trim().is_empty() => m,
             Some(_) => return Err(ErrorInfo::invalid("model", "must be a non-empty string")),
@@ -178,7 +232,7 @@ impl WireRequest {
             Some(system) => system_parts(system, "system")?,
             None => Vec::new(),
         };
-        let messages = convert_messages(self.messages)?;
+        let messages = convert_messages(self.messages, continuing)?;
         let tools = convert_tools(self.tools.unwrap_or_default())?;
         let tool_choice = convert_tool_choice(self.tool_choice, &tools)?;
         let thinking = convert_thinking(self.thinking)?;
@@ -218,7 +272,10 @@ impl WireRequest {
     }
 }
 
-fn convert_messages(messages: Option<Vec<WireMessage>>) -> Result<Vec<Message>, ErrorInfo> {
+fn convert_messages(
+    messages: Option<Vec<WireMessage>>,
+    continuing: bool,
+) -> Result<Vec<Message>, ErrorInfo> {
     let Some(messages) = messages else {
         return Err(ErrorInfo::invalid("messages", "required"));
     };
@@ -228,7 +285,11 @@ fn convert_messages(messages: Option<Vec<WireMessage>>) -> Result<Vec<Message>, 
             "must contain at least one message",
         ));
     }
-    let mut tool_use_ids = HashSet::new();
+    let mut tool_use_ids = if continuing {
+        ToolIds::continuing()
+    } else {
+        ToolIds::default()
+    };
     let mut out = Vec::with_capacity(messages.len());
     for (i, message) in messages.into_iter().enumerate() {
         let role = Role::from(message.role);

@@ -111,13 +111,35 @@ const UNSUPPORTED: &[&str] = &[
     "container_upload",
 ];
 
+/// The `tool_use` ids a `tool_result` may answer.
+#[derive(Debug, Default)]
+pub(super) struct ToolIds {
+    seen: HashSet<String>,
+    /// The conversation continues one stored elsewhere (a message thread): its tool uses are
+    /// checked once it is joined, not here.
+    earlier_elsewhere: bool,
+}
+
+impl ToolIds {
+    pub(super) fn continuing() -> Self {
+        Self {
+            seen: HashSet::new(),
+            earlier_elsewhere: true,
+        }
+    }
+
+    fn knows(&self, id: &str) -> bool {
+        self.earlier_elsewhere || self.seen.contains(id)
+    }
+}
+
 /// Converts one message's content. `tool_use_ids` holds the ids of every earlier `tool_use`;
 /// this message's own tool uses are added to it.
 pub(super) fn message_content(
     content: TextOr<Value>,
     role: Role,
     path: &str,
-    tool_use_ids: &mut HashSet<String>,
+    tool_use_ids: &mut ToolIds,
 ) -> Result<Vec<Block>, ErrorInfo> {
     let values = match content {
         TextOr::Text(text) => return Ok(vec![Block::Text { text }]),
@@ -144,7 +166,7 @@ pub(super) fn message_content(
                 only_in(role, Role::Assistant, &kind, &path)?;
                 let block = tool_use(typed_at(value, &path)?, &path)?;
                 if let Block::ToolUse { id, .. } = &block {
-                    tool_use_ids.insert(id.clone());
+                    tool_use_ids.seen.insert(id.clone());
                 }
                 block
             }
@@ -263,9 +285,9 @@ fn tool_use(block: ToolUseBlock, path: &str) -> Result<Block, ErrorInfo> {
 fn tool_result(
     block: ToolResultBlock,
     path: &str,
-    tool_use_ids: &HashSet<String>,
+    tool_use_ids: &ToolIds,
 ) -> Result<Block, ErrorInfo> {
-    if !tool_use_ids.contains(&block.tool_use_id) {
+    if !tool_use_ids.knows(&block.tool_use_id) {
         return Err(ErrorInfo::invalid(
             &format!("{path}.tool_use_id"),
             format!("no earlier tool_use has id '{}'", block.tool_use_id),
