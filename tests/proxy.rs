@@ -6,6 +6,7 @@ mod proxy {
     pub mod anthropic;
     pub mod faults;
     pub mod fixtures;
+    pub mod gemini_rules;
     pub mod openai;
     pub mod routing;
     pub mod support;

@@ -160,7 +160,7 @@ fn handle(shared: Arc<Shared>, headers: &HeaderMap, body: &[u8], streaming: bool
     if let Some(delay) = blocked {
         return quota_exhausted(&model, delay);
     }
-    if let Err(rejection) = validate(&model, &envelope) {
+    if let Err(rejection) = validate(&model, &envelope, shared.config.strict) {
         return reject(
             &shared,
             &rejection.message,

@@ -76,7 +76,7 @@ pub(crate) async fn models_call(
     };
     let envelope = json!({ "model": model, "request": request });
     shared.lock().stats.last_request = Some(envelope.clone());
-    if let Err(rejection) = validate(&model, &envelope) {
+    if let Err(rejection) = validate(&model, &envelope, shared.config.strict) {
         shared.lock().record_rejection(&rejection.message);
         return invalid_argument(&rejection.wire());
     }

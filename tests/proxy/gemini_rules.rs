@@ -1,0 +1,224 @@
+//! The request rules today's gateway enforces, end to end through both client APIs, streamed
+//! and not: what reached the (strict) simulator and what the client got back.
+
+use serde_json::{Value, json};
+
+use super::support::Harness;
+
+#[derive(Debug, Clone, Copy)]
+enum Api {
+    OpenAi,
+    Anthropic,
+}
+
+const APIS: [Api; 2] = [Api::OpenAi, Api::Anthropic];
+
+/// What a client got, whichever API and mode it used.
+#[derive(Debug, Default)]
+struct Reply {
+    status: u16,
+    /// The error body, when the status is not 200.
+    error: Value,
+    text: String,
+    calls: Vec<(String, Value)>,
+    /// `finish_reason` (OpenAI) or `stop_reason` (Anthropic).
+    finish: String,
+}
+
+/// A tool in the client's own format.
+fn tool(api: Api, name: &str, schema: &Value) -> Value {
+    match api {
+        Api::OpenAi => {
+            json!({"type": "function", "function": {"name": name, "parameters": schema}})
+        }
+        Api::Anthropic => json!({"name": name, "input_schema": schema}),
+    }
+}
+
+/// Sends `messages` (already in the client's format) with `extra` fields merged in.
+async fn ask(
+    h: &Harness,
+    api: Api,
+    stream: bool,
+    model: &str,
+    messages: Value,
+    extra: Value,
+) -> Reply {
+    let mut body = json!({"model": model, "stream": stream, "messages": messages});
+    if matches!(api, Api::Anthropic) {
+        body["max_tokens"] = json!(1024);
+    }
+    for (k, v) in extra.as_object().into_iter().flatten() {
+        body[k] = v.clone();
+    }
+    let path = match api {
+        Api::OpenAi => "/v1/chat/completions",
+        Api::Anthropic => "/v1/messages",
+    };
+    let mut reply = Reply::default();
+    if !stream {
+        let (status, value) = h.post_json(path, &body).await;
+        reply.status = status;
+        if status != 200 {
+            reply.error = value;
+            return reply;
+        }
+        match api {
+            Api::OpenAi => {
+                let choice = &value["choices"][0];
+                reply.text = choice["message"]["content"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned();
+                reply.finish = choice["finish_reason"].as_str().unwrap_or("").to_owned();
+                for call in choice["message"]["tool_calls"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                {
+                    let args = call["function"]["arguments"].as_str().unwrap_or("{}");
+                    reply.calls.push((
+                        call["function"]["name"].as_str().unwrap_or("").to_owned(),
+                        serde_json::from_str(args).unwrap(),
+                    ));
+                }
+            }
+            Api::Anthropic => {
+                reply.finish = value["stop_reason"].as_str().unwrap_or("").to_owned();
+                for block in value["content"].as_array().into_iter().flatten() {
+                    match block["type"].as_str() {
+                        Some("text") => reply.text.push_str(block["text"].as_str().unwrap()),
+                        Some("tool_use") => reply.calls.push((
+                            block["name"].as_str().unwrap().to_owned(),
+                            block["input"].clone(),
+                        )),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        return reply;
+    }
+    let (status, events) = h.post_sse(path, &body).await;
+    reply.status = status;
+    if status != 200 {
+        reply.error = events.first().map(|(_, v)| v.clone()).unwrap_or_default();
+        return reply;
+    }
+    let mut args: Vec<String> = Vec::new();
+    for (_, data) in &events {
+        match api {
+            Api::OpenAi => {
+                let Some(choice) = data.get("choices").and_then(|c| c.get(0)) else {
+                    continue;
+                };
+                reply
+                    .text
+                    .push_str(choice["delta"]["content"].as_str().unwrap_or(""));
+                for call in choice["delta"]["tool_calls"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                {
+                    if let Some(name) = call["function"]["name"].as_str() {
+                        reply.calls.push((name.to_owned(), Value::Null));
+                        args.push(String::new());
+                    }
+                    if let Some(piece) = call["function"]["arguments"].as_str() {
+                        args.last_mut().unwrap().push_str(piece);
+                    }
+                }
+                if let Some(finish) = choice["finish_reason"].as_str() {
+                    finish.clone_into(&mut reply.finish);
+                }
+            }
+            Api::Anthropic => match data["type"].as_str() {
+                Some("content_block_start") if data["content_block"]["type"] == "tool_use" => {
+                    let name = data["content_block"]["name"].as_str().unwrap();
+                    reply.calls.push((name.to_owned(), Value::Null));
+                    args.push(String::new());
+                }
+                Some("content_block_delta") => {
+                    let delta = &data["delta"];
+                    reply.text.push_str(delta["text"].as_str().unwrap_or(""));
+                    if let Some(piece) = delta["partial_json"].as_str() {
+                        args.last_mut().unwrap().push_str(piece);
+                    }
+                }
+                Some("message_delta") => {
+                    data["delta"]["stop_reason"]
+                        .as_str()
+                        .unwrap_or("")
+                        .clone_into(&mut reply.finish);
+                }
+                Some("error") => reply.error = data.clone(),
+                _ => {}
+            },
+        }
+    }
+    for (call, text) in reply.calls.iter_mut().zip(args) {
+        call.1 = serde_json::from_str(if text.is_empty() { "{}" } else { &text }).unwrap();
+    }
+    reply
+}
+
+fn user(text: &str) -> Value {
+    json!([{"role": "user", "content": text}])
+}
+
+/// The `parameters` of the first function declaration the simulator received.
+fn sent_parameters(h: &Harness) -> Value {
+    let last = h.sim.stats().last_request.expect("a generate call");
+    last["request"]["tools"][0]["functionDeclarations"][0]["parameters"].clone()
+}
+
+#[tokio::test]
+async fn non_string_enums_reach_gemini_as_hints_and_calls_keep_their_types() {
+    let h = Harness::start(&["alice"]).await;
+    let schema = json!({"type": "object", "properties": {
+        "level": {"type": "integer", "enum": [1, 2, 3]},
+        "mode": {"enum": ["fast", "slow"]},
+        "dry": {"type": "boolean", "const": true}
+    }, "required": ["level", "mode", "dry"]});
+    for api in APIS {
+        for stream in [false, true] {
+            let extra = json!({"tools": [tool(api, "set_level", &schema)]});
+            let r = ask(
+                &h,
+                api,
+                stream,
+                "gemini-3-flash",
+                user("call set_level"),
+                extra,
+            )
+            .await;
+            assert_eq!(r.status, 200, "{api:?} stream={stream}: {}", r.error);
+            assert_eq!(
+                r.calls,
+                [(
+                    "set_level".to_owned(),
+                    json!({"level": 1, "mode": "fast", "dry": true})
+                )],
+                "{api:?} stream={stream}"
+            );
+            let props = &sent_parameters(&h)["properties"];
+            assert_eq!(
+                props["level"],
+                json!({"type": "integer", "description": "(allowed: 1, 2, 3)"})
+            );
+            assert_eq!(
+                props["mode"],
+                json!({"type": "string", "enum": ["fast", "slow"]})
+            );
+            assert_eq!(
+                props["dry"],
+                json!({"type": "boolean", "description": "(allowed: true)"})
+            );
+        }
+    }
+    assert!(
+        h.sim.stats().rejected.is_empty(),
+        "{:?}",
+        h.sim.stats().rejected
+    );
+}
