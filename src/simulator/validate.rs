@@ -84,6 +84,9 @@ pub(crate) fn validate(model: &str, envelope: &Value, strict: bool) -> Result<()
     check_system(style, request)?;
     schema::check_tools(style, request, strict)?;
     let thinking = check_generation_config(style, model, request)?;
+    if strict && style == Style::Gemini {
+        history::check_gemini_turn_order(contents)?;
+    }
     history::check_pairing(style, contents)?;
     match style {
         Style::Claude => history::check_claude_signatures(contents, thinking)?,

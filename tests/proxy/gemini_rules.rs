@@ -222,3 +222,79 @@ async fn non_string_enums_reach_gemini_as_hints_and_calls_keep_their_types() {
         h.sim.stats().rejected
     );
 }
+
+/// A history that opens with the assistant calling `lookup`, then its result, in the client's
+/// format.
+fn model_first(api: Api) -> Value {
+    match api {
+        Api::OpenAi => json!([
+            {"role": "system", "content": "You are a subagent."},
+            {"role": "assistant", "content": null, "tool_calls": [{"id": "call_1", "type": "function",
+                "function": {"name": "lookup", "arguments": "{\"q\":\"x\"}"}}]},
+            {"role": "tool", "tool_call_id": "call_1", "content": "found it"}
+        ]),
+        Api::Anthropic => json!([
+            {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1", "name": "lookup",
+                "input": {"q": "x"}}]},
+            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1",
+                "content": "found it"}]}
+        ]),
+    }
+}
+
+fn lookup_tool(api: Api) -> Value {
+    let schema = json!({"type": "object", "properties": {"q": {"type": "string"}}});
+    json!({"tools": [tool(api, "lookup", &schema)]})
+}
+
+fn sent_contents(h: &Harness) -> Vec<Value> {
+    let last = h.sim.stats().last_request.expect("a generate call");
+    last["request"]["contents"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn model_first_histories_get_a_leading_user_turn_for_gemini_only() {
+    let h = Harness::start(&["alice"]).await;
+    for api in APIS {
+        for stream in [false, true] {
+            let r = ask(
+                &h,
+                api,
+                stream,
+                "gemini-3-flash",
+                model_first(api),
+                lookup_tool(api),
+            )
+            .await;
+            assert_eq!(r.status, 200, "{api:?} stream={stream}: {}", r.error);
+            assert!(
+                r.text.contains("Tool lookup returned: found it"),
+                "{}",
+                r.text
+            );
+            let contents = sent_contents(&h);
+            assert_eq!(
+                contents[0],
+                json!({"role": "user", "parts": [{"text": ""}]})
+            );
+            assert_eq!(contents[1]["role"], "model");
+            assert!(contents[1]["parts"][0].get("functionCall").is_some());
+
+            let r = ask(
+                &h,
+                api,
+                stream,
+                "claude-sonnet-4-5",
+                model_first(api),
+                lookup_tool(api),
+            )
+            .await;
+            assert_eq!(r.status, 200, "{api:?} stream={stream}: {}", r.error);
+            assert_eq!(
+                sent_contents(&h)[0]["role"],
+                "model",
+                "Claude is left alone"
+            );
+        }
+    }
+}

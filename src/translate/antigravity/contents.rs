@@ -182,8 +182,25 @@ impl<'a> Encoder<'a> {
                 ("parts", Value::Array(parts)),
             ]));
         }
+        self.lead_with_user(&mut out);
         self.note_drops();
         Ok(out)
+    }
+
+    /// Gemini refuses contents that open with a model turn ("function call turn comes
+    /// immediately after a user turn…", `CLIProxyAPI` #4959), so they get the empty user turn
+    /// `CLIProxyAPI` prepends (62f5a2798) for every non-Claude target. Claude accepts a leading
+    /// model turn and refuses empty text, so it is left alone.
+    fn lead_with_user(&mut self, contents: &mut Vec<Value>) {
+        let model_first = contents
+            .first()
+            .is_some_and(|c| c.get("role").and_then(Value::as_str) == Some("model"));
+        if self.family == Family::Claude || !model_first {
+            return;
+        }
+        contents.insert(0, json!({"role": "user", "parts": [{"text": ""}]}));
+        self.notes
+            .push("an empty user turn leads the contents (they opened with the model)".into());
     }
 
     /// Parts of an assistant turn, reordered thinking → text → tool calls as Claude requires,

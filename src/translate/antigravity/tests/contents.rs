@@ -380,3 +380,29 @@ fn count_tokens_body_has_only_the_countable_parts() {
         }})
     );
 }
+
+#[test]
+fn model_first_contents_get_an_empty_user_turn_except_for_claude() {
+    let req = chat(vec![
+        msg(Role::Assistant, vec![tool_use("t", "Bash")]),
+        msg(Role::User, vec![tool_result("t", "ok")]),
+    ]);
+    let lead = json!({"role": "user", "parts": [{"text": ""}]});
+    for model in [GEMINI_FLASH, GPT_OSS] {
+        let plan = build(&req, model);
+        let c = contents(&plan);
+        assert_eq!(c.len(), 3, "{model}");
+        assert_eq!(c[0], lead, "{model}");
+        assert_eq!(c[1]["role"], "model");
+        let counted = super::super::count_tokens_body(&req, &spec(model));
+        assert_eq!(counted["request"]["contents"][0], lead, "{model}");
+    }
+    let plan = build(&req, CLAUDE);
+    assert_eq!(contents(&plan)[0]["role"], "model", "Claude is left alone");
+    let plan = build(&chat(vec![user("hi")]), GEMINI_FLASH);
+    assert_eq!(
+        contents(&plan).len(),
+        1,
+        "user-first contents are left alone"
+    );
+}
