@@ -130,7 +130,7 @@ fn handle(shared: Arc<Shared>, headers: &HeaderMap, body: &[u8], streaming: bool
         .and_then(Value::as_str)
         .unwrap_or_default();
     let request = envelope.get("request").cloned().unwrap_or(Value::Null);
-    let turn = UserTurn::of(&request);
+    let turn = UserTurn::of(&request, shared.config.strict);
 
     let (fault, blocked, number) = {
         let mut st = shared.lock();

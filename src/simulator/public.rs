@@ -81,7 +81,7 @@ pub(crate) async fn models_call(
         return invalid_argument(&rejection.wire());
     }
     let request = &envelope["request"];
-    let turn = UserTurn::of(request);
+    let turn = UserTurn::of(request, shared.config.strict);
     let number = shared.lock().next_id();
     let reply = script::reply(&model, request, &turn, number);
     let response_id = format!("sim-resp-{number}");

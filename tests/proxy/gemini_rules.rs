@@ -298,3 +298,73 @@ async fn model_first_histories_get_a_leading_user_turn_for_gemini_only() {
         }
     }
 }
+
+const PNG: &str = "iVBORw0KGgo=";
+
+/// The user asks for a screenshot, the assistant called `screenshot`, and the tool answered
+/// with `text` (if any) and one PNG, in the client's format.
+fn screenshot_history(api: Api, text: Option<&str>) -> Value {
+    match api {
+        Api::OpenAi => {
+            let mut content = vec![];
+            if let Some(t) = text {
+                content.push(json!({"type": "text", "text": t}));
+            }
+            content.push(json!({"type": "image_url",
+                "image_url": {"url": format!("data:image/png;base64,{PNG}")}}));
+            json!([
+                {"role": "user", "content": "take a screenshot"},
+                {"role": "assistant", "content": null, "tool_calls": [{"id": "call_1",
+                    "type": "function", "function": {"name": "screenshot", "arguments": "{}"}}]},
+                {"role": "tool", "tool_call_id": "call_1", "content": content}
+            ])
+        }
+        Api::Anthropic => {
+            let mut content = vec![];
+            if let Some(t) = text {
+                content.push(json!({"type": "text", "text": t}));
+            }
+            content.push(json!({"type": "image", "source": {"type": "base64",
+                "media_type": "image/png", "data": PNG}}));
+            json!([
+                {"role": "user", "content": "take a screenshot"},
+                {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1",
+                    "name": "screenshot", "input": {}}]},
+                {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1",
+                    "content": content}]}
+            ])
+        }
+    }
+}
+
+#[tokio::test]
+async fn tool_result_images_reach_the_model_nested_and_nothing_is_invented() {
+    let h = Harness::start(&["alice"]).await;
+    let schema = json!({"type": "object", "properties": {}});
+    let inline = json!([{"inlineData": {"mimeType": "image/png", "data": PNG}}]);
+    for model in ["gemini-3-flash", "claude-sonnet-4-5"] {
+        for api in APIS {
+            for stream in [false, true] {
+                for (text, result) in [(Some("the screen"), "the screen"), (None, "")] {
+                    let extra = json!({"tools": [tool(api, "screenshot", &schema)]});
+                    let history = screenshot_history(api, text);
+                    let r = ask(&h, api, stream, model, history, extra).await;
+                    let case = format!("{model} {api:?} stream={stream} text={text:?}");
+                    assert_eq!(r.status, 200, "{case}: {}", r.error);
+                    // The simulator, like the gateway, only sees nested images.
+                    assert!(
+                        r.text
+                            .contains(&format!("Tool screenshot returned: {result} [saw 1 image]")),
+                        "{case}: {}",
+                        r.text
+                    );
+                    let turn = sent_contents(&h).last().unwrap().clone();
+                    assert_eq!(turn["parts"].as_array().unwrap().len(), 1, "{case}: {turn}");
+                    let response = &turn["parts"][0]["functionResponse"];
+                    assert_eq!(response["response"], json!({"result": result}), "{case}");
+                    assert_eq!(response["parts"], inline, "{case}");
+                }
+            }
+        }
+    }
+}

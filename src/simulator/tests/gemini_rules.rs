@@ -1,11 +1,11 @@
 //! The strict gateway's request rules for Gemini (`SimConfig::strict`): enums only on string
-//! schemas, conversations that open with a user turn. Each rule is also shown absent from the
+//! schemas, conversations that open with a user turn, tool images seen only when nested. Each rule is also shown absent from the
 //! lenient simulator (and from Claude where it is Gemini's alone).
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::validation::{refused, send, with_tool};
-use super::{sim, sim_with};
+use super::{Sim, sim, sim_with, text_of};
 use crate::simulator::SimConfig;
 use crate::simulator::sign::SENTINEL;
 
@@ -96,4 +96,60 @@ async fn gemini_conversations_open_with_a_user_turn() {
     let lenient = sim_with(SimConfig::lenient()).await;
     let (status, message) = send(&lenient, "gemini-3-flash", tool_first).await;
     assert_eq!(status, 200, "{message}");
+}
+
+/// A tool round trip whose answer turn is `response_parts` (Gemini 3 needs the call's signature,
+/// Claude refuses the sentinel).
+fn screenshot_turns(model: &str, response_parts: &Value) -> Value {
+    let mut call = json!({"functionCall": {"name": "shot", "args": {}, "id": "toolu_1"}});
+    if model.starts_with("gemini") {
+        call["thoughtSignature"] = json!(SENTINEL);
+    }
+    json!({"contents": [
+        {"role": "user", "parts": [{"text": "take a screenshot"}]},
+        {"role": "model", "parts": [call]},
+        {"role": "user", "parts": response_parts},
+    ]})
+}
+
+async fn reply_text(s: &Sim, model: &str, request: Value) -> String {
+    let (status, body) = s.generate("alice", model, request).await;
+    assert_eq!(status, 200, "{body}");
+    text_of(
+        body["response"]["candidates"][0]["content"]["parts"]
+            .as_array()
+            .unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn tool_images_are_seen_only_nested_with_a_mime_type() {
+    let s = sim().await;
+    let image = json!({"inlineData": {"mimeType": "image/png", "data": "iVBORw0="}});
+    let response = |parts: Value| {
+        json!({"functionResponse": {"name": "shot", "id": "toolu_1",
+            "response": {"result": ""}, "parts": parts}})
+    };
+    let nested = json!([response(json!([image]))]);
+    let sibling = json!([response(json!([])), image]);
+    let untyped = json!([response(json!([{"inlineData": {"data": "iVBORw0="}}]))]);
+    for model in ["gemini-3-flash", "claude-sonnet-4-5"] {
+        let seen = reply_text(&s, model, screenshot_turns(model, &nested)).await;
+        assert!(
+            seen.contains("Tool shot returned:  [saw 1 image]"),
+            "{model}: {seen}"
+        );
+        for unseen in [&sibling, &untyped] {
+            let text = reply_text(&s, model, screenshot_turns(model, unseen)).await;
+            assert!(!text.contains("[saw"), "{model}: {text}");
+        }
+    }
+    let lenient = sim_with(SimConfig::lenient()).await;
+    let text = reply_text(
+        &lenient,
+        "gemini-3-flash",
+        screenshot_turns("gemini-3-flash", &sibling),
+    )
+    .await;
+    assert!(text.contains("[saw 1 image]"), "{text}");
 }

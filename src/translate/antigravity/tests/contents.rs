@@ -254,7 +254,7 @@ fn tool_results_join_text_and_fill_in_empty_output() {
 }
 
 #[test]
-fn tool_responses_follow_call_order_then_tool_images_then_user_parts() {
+fn tool_responses_follow_call_order_then_user_parts() {
     let with_image = Block::ToolResult {
         tool_use_id: "a".into(),
         content: vec![
@@ -279,15 +279,54 @@ fn tool_responses_follow_call_order_then_tool_images_then_user_parts() {
     ]);
     let plan = build(&req, CLAUDE);
     let parts = contents(&plan)[2]["parts"].as_array().unwrap().clone();
-    assert_eq!(parts.len(), 5);
+    assert_eq!(parts.len(), 4, "{parts:#?}");
     assert_eq!(parts[0]["functionResponse"]["id"], "a");
     assert_eq!(parts[1]["functionResponse"]["id"], "b");
-    assert!(parts[2].get("inlineData").is_some());
     assert_eq!(
-        parts[3]["text"],
+        parts[2]["text"],
         "<system-reminder>\nreminder\n</system-reminder>"
     );
-    assert_eq!(parts[4]["text"], "and then?");
+    assert_eq!(parts[3]["text"], "and then?");
+}
+
+#[test]
+fn tool_result_images_nest_in_their_function_response() {
+    let result = |content: Vec<ToolResultContent>, is_error| Block::ToolResult {
+        tool_use_id: "t".into(),
+        content,
+        is_error,
+    };
+    let image = || ToolResultContent::Image { source: png() };
+    let inline = json!([{"inlineData": {"mimeType": "image/png", "data": "iVBORw0="}}]);
+    let shot = ToolResultContent::Text {
+        text: "shot".into(),
+    };
+    let cases = [
+        (
+            result(vec![shot, image()], false),
+            json!({"result": "shot"}),
+        ),
+        // Nothing invented for an image-only result: the image is the answer.
+        (result(vec![image()], false), json!({"result": ""})),
+        (result(vec![image()], true), json!({"error": ""})),
+    ];
+    for model in [CLAUDE, GEMINI_FLASH] {
+        for (block, want) in &cases {
+            let req = chat(vec![
+                user("go"),
+                msg(Role::Assistant, vec![tool_use("t", "Screenshot")]),
+                msg(Role::User, vec![block.clone()]),
+            ]);
+            let plan = build(&req, model);
+            let parts = &contents(&plan)[2]["parts"];
+            assert_eq!(
+                *parts,
+                json!([{"functionResponse": {"name": "Screenshot", "id": "t",
+                    "response": want, "parts": inline}}]),
+                "{model}"
+            );
+        }
+    }
 }
 
 #[test]
