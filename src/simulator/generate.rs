@@ -175,7 +175,7 @@ fn handle(shared: Arc<Shared>, headers: &HeaderMap, body: &[u8], streaming: bool
             let said = turn.texts.join("\n");
             script::plain(&request, &script::greeting(&model, &said, false))
         }
-        _ => script::reply(&model, &request, &turn, number),
+        _ => script::reply(&model, &request, &turn, number, shared.config.strict),
     };
     let response_id = format!("sim-resp-{number}");
     let trace_id = format!("sim-trace-{number:08x}");

@@ -83,7 +83,7 @@ pub(crate) async fn models_call(
     let request = &envelope["request"];
     let turn = UserTurn::of(request, shared.config.strict);
     let number = shared.lock().next_id();
-    let reply = script::reply(&model, request, &turn, number);
+    let reply = script::reply(&model, request, &turn, number, shared.config.strict);
     let response_id = format!("sim-resp-{number}");
     let ids = Ids {
         model: &model,

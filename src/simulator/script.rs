@@ -1,6 +1,7 @@
 //! Deterministic scripted replies: what the simulated model "says" to a request, as the parts
 //! of each SSE event, plus the finish reason and usage.
 
+mod budget;
 mod directives;
 mod seen;
 mod tools;
@@ -103,8 +104,15 @@ pub(crate) struct Reply {
     pub usage: Value,
 }
 
-/// Builds the scripted reply. `call_number` makes tool-call ids unique.
-pub(crate) fn reply(model: &str, request: &Value, turn: &UserTurn, call_number: u64) -> Reply {
+/// Builds the scripted reply. `call_number` makes tool-call ids unique; `strict` is
+/// `SimConfig::strict` (Gemini thinking then spends the output limit, as real thinking does).
+pub(crate) fn reply(
+    model: &str,
+    request: &Value,
+    turn: &UserTurn,
+    call_number: u64,
+    strict: bool,
+) -> Reply {
     let style = Style::of(model);
     let thinking = include_thoughts(request);
     let mut events: Vec<Vec<Value>> = Vec::new();
@@ -177,11 +185,15 @@ pub(crate) fn reply(model: &str, request: &Value, turn: &UserTurn, call_number: 
     }
     let finish = d.finish.unwrap_or("STOP");
     let usage = usage(request, &events);
-    Reply {
+    let mut reply = Reply {
         events,
         finish,
         usage,
+    };
+    if strict && style == Style::Gemini {
+        budget::spend(&mut reply, request);
     }
+    reply
 }
 
 /// A plain text reply (no thinking, no tools), used by the fault scripts.

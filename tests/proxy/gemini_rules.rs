@@ -368,3 +368,32 @@ async fn tool_result_images_reach_the_model_nested_and_nothing_is_invented() {
         }
     }
 }
+
+#[tokio::test]
+async fn thinking_levels_do_not_eat_a_small_client_limit() {
+    let h = Harness::start(&["alice"]).await;
+    for api in APIS {
+        for stream in [false, true] {
+            let extra = match api {
+                Api::OpenAi => json!({"max_tokens": 200, "reasoning_effort": "high"}),
+                Api::Anthropic => json!({"max_tokens": 200, "thinking": {"type": "adaptive"}}),
+            };
+            let r = ask(&h, api, stream, "gemini-3-flash", user("what is up"), extra).await;
+            let case = format!("{api:?} stream={stream}");
+            assert_eq!(r.status, 200, "{case}: {}", r.error);
+            assert!(
+                r.text.ends_with("You said: what is up"),
+                "{case}: {:?}",
+                r.text
+            );
+            let done = match api {
+                Api::OpenAi => "stop",
+                Api::Anthropic => "end_turn",
+            };
+            assert_eq!(r.finish, done, "{case}");
+            let config = &h.sim.stats().last_request.unwrap()["request"]["generationConfig"];
+            assert_eq!(config["thinkingConfig"]["thinkingLevel"], "high", "{case}");
+            assert_eq!(config["maxOutputTokens"], 200 + 24_576, "{case}");
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! The strict gateway's request rules for Gemini (`SimConfig::strict`): enums only on string
-//! schemas, conversations that open with a user turn, tool images seen only when nested. Each rule is also shown absent from the
-//! lenient simulator (and from Claude where it is Gemini's alone).
+//! schemas, conversations that open with a user turn, tool images seen only when nested, and
+//! thinking that eats a small output limit. Each rule is also shown absent from the lenient
+//! simulator (and from Claude where it is Gemini's alone).
 
 use serde_json::{Value, json};
 
@@ -152,4 +153,70 @@ async fn tool_images_are_seen_only_nested_with_a_mime_type() {
     )
     .await;
     assert!(text.contains("[saw 1 image]"), "{text}");
+}
+
+fn thinking_at(level: &str, max: u64) -> Value {
+    let mut request = super::ask("hello there");
+    request["generationConfig"] = json!({"maxOutputTokens": max,
+        "thinkingConfig": {"includeThoughts": true, "thinkingLevel": level}});
+    request
+}
+
+#[tokio::test]
+async fn gemini_thinking_eats_a_small_output_limit() {
+    let s = sim().await;
+    let finish_and_text = |body: &Value| {
+        let candidate = &body["response"]["candidates"][0];
+        let parts = candidate["content"]["parts"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        (candidate["finishReason"].clone(), text_of(&parts))
+    };
+    // High thinking costs the simulator 10 000 tokens: a 2 000 limit leaves no answer.
+    let (status, body) = s
+        .generate("alice", "gemini-3-flash", thinking_at("high", 2000))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(finish_and_text(&body), (json!("MAX_TOKENS"), String::new()));
+    assert_eq!(
+        body["response"]["usageMetadata"]["thoughtsTokenCount"],
+        2000
+    );
+    // 10 tokens left after thinking: the answer is cut at 40 characters.
+    let (_, body) = s
+        .generate("alice", "gemini-3-flash", thinking_at("high", 10_010))
+        .await;
+    let (finish, text) = finish_and_text(&body);
+    assert_eq!(finish, "MAX_TOKENS");
+    assert_eq!(text.chars().count(), 40, "{text}");
+    assert!(
+        text.starts_with("Hello from the Antigravity simulator"),
+        "{text}"
+    );
+    // Room enough, or a cheaper level: the whole answer.
+    for (level, max) in [("high", 20_000), ("low", 2000)] {
+        let (_, body) = s
+            .generate("alice", "gemini-3-flash", thinking_at(level, max))
+            .await;
+        let (finish, text) = finish_and_text(&body);
+        assert_eq!(finish, "STOP", "{level} {max}");
+        assert!(text.ends_with("You said: hello there"), "{text}");
+    }
+    // Streamed: the thoughts arrive, the answer does not, the last event says why.
+    let (status, events, _) = s
+        .stream("alice", "gemini-3-flash", thinking_at("high", 2000))
+        .await;
+    assert_eq!(status, 200);
+    let last = &events.last().unwrap()["response"]["candidates"][0];
+    assert_eq!(last["finishReason"], "MAX_TOKENS");
+    let all = super::parts(&events);
+    assert!(all.iter().any(|p| p["thought"] == true));
+    assert_eq!(text_of(&all), "");
+
+    let lenient = sim_with(SimConfig::lenient()).await;
+    let (_, body) = lenient
+        .generate("alice", "gemini-3-flash", thinking_at("high", 2000))
+        .await;
+    assert_eq!(finish_and_text(&body).0, "STOP");
 }
