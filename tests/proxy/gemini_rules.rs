@@ -397,3 +397,71 @@ async fn thinking_levels_do_not_eat_a_small_client_limit() {
         }
     }
 }
+
+#[tokio::test]
+async fn claude_requests_are_validated_unless_the_client_chose_otherwise() {
+    let h = Harness::start(&["alice"]).await;
+    let sent_tool_config = |h: &Harness| {
+        h.sim.stats().last_request.unwrap()["request"]
+            .get("toolConfig")
+            .cloned()
+    };
+    let validated = json!({"functionCallingConfig": {"mode": "VALIDATED"}});
+    for api in APIS {
+        for stream in [false, true] {
+            let case = format!("{api:?} stream={stream}");
+            // No tools at all: still VALIDATED, as the real client sends it.
+            let r = ask(&h, api, stream, "claude-sonnet-4-5", user("hi"), json!({})).await;
+            assert_eq!(r.status, 200, "{case}: {}", r.error);
+            assert_eq!(sent_tool_config(&h), Some(validated.clone()), "{case}");
+            let r = ask(&h, api, stream, "gemini-3-flash", user("hi"), json!({})).await;
+            assert_eq!(r.status, 200, "{case}: {}", r.error);
+            assert_eq!(
+                sent_tool_config(&h),
+                None,
+                "{case}: Gemini has no such default"
+            );
+
+            let (named, none) = match api {
+                Api::OpenAi => (
+                    json!({"type": "function", "function": {"name": "lookup"}}),
+                    json!("none"),
+                ),
+                Api::Anthropic => (
+                    json!({"type": "tool", "name": "lookup"}),
+                    json!({"type": "none"}),
+                ),
+            };
+            for (choice, want, calls) in [
+                (None, validated.clone(), 1),
+                (
+                    Some(named),
+                    json!({"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": ["lookup"]}}),
+                    1,
+                ),
+                (
+                    Some(none),
+                    json!({"functionCallingConfig": {"mode": "NONE"}}),
+                    0,
+                ),
+            ] {
+                let mut extra = lookup_tool(api);
+                if let Some(choice) = &choice {
+                    extra["tool_choice"] = choice.clone();
+                }
+                let r = ask(
+                    &h,
+                    api,
+                    stream,
+                    "claude-sonnet-4-5",
+                    user("use lookup"),
+                    extra,
+                )
+                .await;
+                assert_eq!(r.status, 200, "{case} {choice:?}: {}", r.error);
+                assert_eq!(sent_tool_config(&h), Some(want), "{case} {choice:?}");
+                assert_eq!(r.calls.len(), calls, "{case} {choice:?}");
+            }
+        }
+    }
+}

@@ -43,7 +43,12 @@ fn the_envelope_has_the_agent_fields_and_no_safety_settings() {
         body["request"].get("systemInstruction").is_none(),
         "no system, no identity prompt"
     );
-    assert!(body["request"].get("tools").is_none() && body["request"].get("toolConfig").is_none());
+    assert!(body["request"].get("tools").is_none());
+    assert_eq!(
+        body["request"]["toolConfig"],
+        json!({"functionCallingConfig": {"mode": "VALIDATED"}}),
+        "Claude: VALIDATED even without tools, as the real client"
+    );
     assert_eq!(plan.upstream_model, "claude-sonnet-4-5");
 }
 
