@@ -164,8 +164,8 @@ async fn kill_9_during_traffic_and_writes_leaves_files_that_open() {
     let mut server = tokio::task::block_in_place(|| Server::start(serve));
     // Wait for a condition (one complete answer), not a fixed time: a restarted server on a
     // loaded 2-core machine can take seconds to answer its first request.
-    let served = traffic::first_complete(&server.base, Duration::from_secs(60)).await;
-    assert!(served.is_some(), "serves after the crashes");
+    let answered = traffic::first_complete(&server.base, Duration::from_secs(60)).await;
+    assert!(answered.is_some(), "serves after the crashes");
     let status = tokio::task::block_in_place(|| server.terminate(Duration::from_secs(15)));
     assert!(status.is_some_and(|s| s.success()), "{}", server.stderr());
     println!(
