@@ -189,8 +189,8 @@ impl<'a> Encoder<'a> {
 
     /// Gemini refuses contents that open with a model turn ("function call turn comes
     /// immediately after a user turn…", `CLIProxyAPI` #4959), so they get the empty user turn
-    /// `CLIProxyAPI` prepends (62f5a2798) for every non-Claude target. Claude accepts a leading
-    /// model turn and refuses empty text, so it is left alone.
+    /// `CLIProxyAPI` prepends (62f5a2798) for every non-Claude target. Claude refuses the empty
+    /// text part and is not known to refuse model-first contents, so it is left alone.
     fn lead_with_user(&mut self, contents: &mut Vec<Value>) {
         let model_first = contents
             .first()
