@@ -61,7 +61,8 @@ pub struct SimConfig {
     pub device_code_lifetime: Duration,
     /// Refuse what today's real gateway refuses beyond plain schema validation (client identity
     /// texts answered with a fake 429, retired model ids, in-band 200 notices, Gemini's schema
-    /// and turn-order rules, a missing OAuth client secret; `docs/upstream.md`). On by default:
+    /// and turn-order rules, tool images seen only when nested, thinking that eats a small
+    /// output limit, a missing OAuth client secret; `docs/upstream.md`). On by default:
     /// tests, `--demo`, the conformance suite and the benchmarks all face the strict upstream.
     /// `SimConfig::lenient()` turns it off, for tests of the proxy's own fallbacks only.
     pub strict: bool,

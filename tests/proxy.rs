@@ -7,6 +7,7 @@ mod proxy {
     pub mod faults;
     pub mod fixtures;
     pub mod gemini_api;
+    pub mod gemini_rules;
     pub mod models;
     pub mod openai;
     pub mod polling;

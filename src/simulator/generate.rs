@@ -160,7 +160,7 @@ fn handle(shared: Arc<Shared>, headers: &HeaderMap, body: &[u8], streaming: bool
         .and_then(Value::as_str)
         .unwrap_or_default();
     let request = envelope.get("request").cloned().unwrap_or(Value::Null);
-    let turn = UserTurn::of(&request);
+    let turn = UserTurn::of(&request, shared.config.strict);
 
     let (fault, blocked, number) = {
         let mut st = shared.lock();
@@ -199,7 +199,7 @@ fn handle(shared: Arc<Shared>, headers: &HeaderMap, body: &[u8], streaming: bool
             bare_resource_exhausted(),
         );
     }
-    if let Err(rejection) = validate(&model, &envelope) {
+    if let Err(rejection) = validate(&model, &envelope, shared.config.strict) {
         return reject(
             &shared,
             &rejection.message,
@@ -215,7 +215,7 @@ fn handle(shared: Arc<Shared>, headers: &HeaderMap, body: &[u8], streaming: bool
             let said = turn.texts.join("\n");
             script::plain(&request, &script::greeting(&model, &said, false))
         }
-        _ => script::reply(&model, &request, &turn, number),
+        _ => script::reply(&model, &request, &turn, number, shared.config.strict),
     };
     let response_id = format!("sim-resp-{number}");
     let trace_id = format!("sim-trace-{number:08x}");

@@ -76,14 +76,14 @@ pub(crate) async fn models_call(
     };
     let envelope = json!({ "model": model, "request": request });
     shared.lock().stats.last_request = Some(envelope.clone());
-    if let Err(rejection) = validate(&model, &envelope) {
+    if let Err(rejection) = validate(&model, &envelope, shared.config.strict) {
         shared.lock().record_rejection(&rejection.message);
         return invalid_argument(&rejection.wire());
     }
     let request = &envelope["request"];
-    let turn = UserTurn::of(request);
+    let turn = UserTurn::of(request, shared.config.strict);
     let number = shared.lock().next_id();
-    let reply = script::reply(&model, request, &turn, number);
+    let reply = script::reply(&model, request, &turn, number, shared.config.strict);
     let response_id = format!("sim-resp-{number}");
     let ids = Ids {
         model: &model,

@@ -1,7 +1,9 @@
 //! Deterministic scripted replies: what the simulated model "says" to a request, as the parts
 //! of each SSE event, plus the finish reason and usage.
 
+mod budget;
 mod directives;
+mod seen;
 mod tools;
 
 use std::fmt::Write as _;
@@ -25,13 +27,14 @@ pub(crate) struct UserTurn {
     pub directives: Directives,
     /// The turn's text parts, directives removed, each trimmed.
     pub texts: Vec<String>,
-    /// `(name, result)` of each functionResponse part.
-    pub tool_results: Vec<(String, String)>,
+    /// Each functionResponse part, with the images the model saw in it.
+    pub tool_results: Vec<seen::ToolResult>,
 }
 
 impl UserTurn {
-    /// Reads the last `user` content of a request.
-    pub fn of(request: &Value) -> Self {
+    /// Reads the last `user` content of a request; `strict` is `SimConfig::strict` (which tool
+    /// images the model sees).
+    pub fn of(request: &Value, strict: bool) -> Self {
         let parts = request
             .get("contents")
             .and_then(Value::as_array)
@@ -41,27 +44,17 @@ impl UserTurn {
                     .find(|c| c.get("role").and_then(Value::as_str) == Some("user"))
             })
             .and_then(|c| c.get("parts"))
-            .and_then(Value::as_array);
+            .and_then(Value::as_array)
+            .map_or(&[][..], Vec::as_slice);
         let mut turn = Self::default();
-        for part in parts.into_iter().flatten() {
+        for part in parts {
             if let Some(text) = part.get("text").and_then(Value::as_str) {
                 let (d, cleaned) = directives::parse(&strip_reminders(text));
                 merge(&mut turn.directives, d);
                 turn.texts.push(cleaned);
             }
-            if let Some(resp) = part.get("functionResponse") {
-                let name = resp.get("name").and_then(Value::as_str).unwrap_or("tool");
-                let result = match resp.get("response") {
-                    Some(r) => match r.get("result") {
-                        Some(Value::String(s)) => s.clone(),
-                        Some(other) => other.to_string(),
-                        None => r.to_string(),
-                    },
-                    None => String::new(),
-                };
-                turn.tool_results.push((name.to_owned(), result));
-            }
         }
+        turn.tool_results = seen::tool_results(parts, strict);
         turn
     }
 
@@ -111,8 +104,15 @@ pub(crate) struct Reply {
     pub usage: Value,
 }
 
-/// Builds the scripted reply. `call_number` makes tool-call ids unique.
-pub(crate) fn reply(model: &str, request: &Value, turn: &UserTurn, call_number: u64) -> Reply {
+/// Builds the scripted reply. `call_number` makes tool-call ids unique; `strict` is
+/// `SimConfig::strict` (Gemini thinking then spends the output limit, as real thinking does).
+pub(crate) fn reply(
+    model: &str,
+    request: &Value,
+    turn: &UserTurn,
+    call_number: u64,
+    strict: bool,
+) -> Reply {
     let style = Style::of(model);
     let thinking = include_thoughts(request);
     let mut events: Vec<Vec<Value>> = Vec::new();
@@ -158,8 +158,13 @@ pub(crate) fn reply(model: &str, request: &Value, turn: &UserTurn, call_number: 
         } else {
             turn.tool_results
                 .iter()
-                .map(|(name, result)| {
-                    format!("Tool {name} returned: {}", truncate(result, RESULT_LIMIT))
+                .map(|r| {
+                    format!(
+                        "Tool {} returned: {}{}",
+                        r.name,
+                        truncate(&r.result, RESULT_LIMIT),
+                        seen::seen_note(r.images)
+                    )
                 })
                 .collect::<Vec<_>>()
                 .join("\n")
@@ -180,11 +185,15 @@ pub(crate) fn reply(model: &str, request: &Value, turn: &UserTurn, call_number: 
     }
     let finish = d.finish.unwrap_or("STOP");
     let usage = usage(request, &events);
-    Reply {
+    let mut reply = Reply {
         events,
         finish,
         usage,
+    };
+    if strict && style == Style::Gemini {
+        budget::spend(&mut reply, request);
     }
+    reply
 }
 
 /// A plain text reply (no thinking, no tools), used by the fault scripts.
@@ -316,7 +325,7 @@ mod tests {
             {"text": "<system-reminder>\nUse TodoWrite.\n</system-reminder>"},
             {"text": "a <system-reminder>x</system-reminder>b"},
         ]}]});
-        let turn = UserTurn::of(&request);
+        let turn = UserTurn::of(&request, true);
         assert_eq!(turn.text(), "a b");
     }
 }

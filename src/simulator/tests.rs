@@ -3,6 +3,7 @@
 
 mod cloudcode;
 mod faults;
+mod gemini_rules;
 mod oauth;
 mod public;
 mod stream;

@@ -61,8 +61,9 @@ pub(super) fn role_of(content: &Value) -> &str {
         .unwrap_or_default()
 }
 
-/// Checks a generate envelope for `model` (an upstream id).
-pub(crate) fn validate(model: &str, envelope: &Value) -> Result<(), Rejection> {
+/// Checks a generate envelope for `model` (an upstream id). `strict` adds the rules of today's
+/// real gateway beyond schema validation (`SimConfig::strict`).
+pub(crate) fn validate(model: &str, envelope: &Value, strict: bool) -> Result<(), Rejection> {
     let style = Style::of(model);
     if let Some(path) = find_key(envelope, "cache_control", "") {
         let (parent, _) = path.rsplit_once('.').unwrap_or(("", &path));
@@ -81,8 +82,11 @@ pub(crate) fn validate(model: &str, envelope: &Value) -> Result<(), Rejection> {
     };
     let contents = check_contents(style, request)?;
     check_system(style, request)?;
-    schema::check_tools(style, request)?;
+    schema::check_tools(style, request, strict)?;
     let thinking = check_generation_config(style, model, request)?;
+    if strict && style == Style::Gemini {
+        history::check_gemini_turn_order(contents)?;
+    }
     history::check_pairing(style, contents)?;
     match style {
         Style::Claude => history::check_claude_signatures(contents, thinking)?,

@@ -59,6 +59,9 @@ pub fn clean_schema(schema: &Value) -> (Value, Vec<String>) {
             .map_or_else(|| "missing".to_owned(), Value::to_string);
         cleaner.note("type", &format!("forced to object (was {was})"));
         out.insert("type".into(), Value::from("object"));
+        if let Some(Value::Array(values)) = out.remove("enum") {
+            cleaner.enum_as_hint(&mut out, "enum", &values);
+        }
     }
     if !out.get("properties").is_some_and(Value::is_object) {
         cleaner.note("properties", "added (empty)");
@@ -217,6 +220,12 @@ impl Cleaner<'_> {
                 self.note(&at, "removed (not an array)");
                 continue;
             };
+            // Before the branches are cleaned: a cleaned non-string branch no longer has its enum.
+            if let Some(merged) = merged_enum(&branches) {
+                merge_into(m, merged);
+                self.note(&at, "enum branches merged into one enum");
+                continue;
+            }
             let mut cleaned: Vec<Map<String, Value>> = branches
                 .into_iter()
                 .enumerate()
@@ -225,11 +234,6 @@ impl Cleaner<'_> {
                 .collect();
             if cleaned.is_empty() {
                 self.note(&at, "removed (no non-null branch)");
-                continue;
-            }
-            if let Some(merged) = merged_enum(&cleaned) {
-                merge_into(m, merged);
-                self.note(&at, "enum branches merged into one enum");
                 continue;
             }
             let (best, _) = cleaned
@@ -303,6 +307,10 @@ impl Cleaner<'_> {
         m.insert("type".into(), fixed);
     }
 
+    /// Gemini takes `enum` only on string schemas (any other is a 400 "enum: only allowed for
+    /// STRING type") and only with string members (the proto field is a string list). A string
+    /// enum is kept, a typeless all-string one becomes a string schema, and every other enum
+    /// (and `const`, a one-value enum) becomes a hint in the description.
     fn fix_enum(&mut self, m: &mut Map<String, Value>, path: &str) {
         if let Some(c) = m.remove("const") {
             if m.contains_key("enum") {
@@ -312,25 +320,46 @@ impl Cleaner<'_> {
                 m.insert("enum".into(), Value::Array(vec![c]));
             }
         }
-        match m.get_mut("enum") {
-            Some(Value::Array(values)) => {
-                let mut changed = false;
-                for v in values.iter_mut() {
-                    if !v.is_string() {
-                        *v = Value::from(scalar_text(v));
-                        changed = true;
-                    }
-                }
-                if changed {
-                    self.note(&join(path, "enum"), "values converted to strings");
-                }
+        let Some(values) = m.remove("enum") else {
+            return;
+        };
+        let at = join(path, "enum");
+        let Value::Array(values) = values else {
+            self.note(&at, "removed (not an array)");
+            return;
+        };
+        // A string schema cannot produce null, so a null member says nothing there.
+        let members: Vec<&Value> = values.iter().filter(|v| !v.is_null()).collect();
+        let string_schema = match m.get("type").and_then(Value::as_str) {
+            Some("string") => !members.is_empty(),
+            None if !members.is_empty() && members.iter().all(|v| v.is_string()) => {
+                self.note(&join(path, "type"), "set to string (an enum of strings)");
+                m.insert("type".into(), Value::from("string"));
+                true
             }
-            Some(_) => {
-                m.remove("enum");
-                self.note(&join(path, "enum"), "removed (not an array)");
-            }
-            None => {}
+            _ => false,
+        };
+        if !string_schema {
+            self.enum_as_hint(m, &at, &values);
+            return;
         }
+        if members.len() < values.len() {
+            self.note(&at, "null dropped");
+        }
+        if members.iter().any(|v| !v.is_string()) {
+            self.note(&at, "values converted to strings");
+        }
+        let strings = members.into_iter().map(|v| Value::from(scalar_text(v)));
+        m.insert("enum".into(), Value::Array(strings.collect()));
+    }
+
+    fn enum_as_hint(&mut self, m: &mut Map<String, Value>, at: &str, values: &[Value]) {
+        let allowed: Vec<String> = values.iter().map(scalar_text).collect();
+        append_description(m, &format!("(allowed: {})", allowed.join(", ")));
+        self.note(
+            at,
+            "moved to description (enum is only allowed on string schemas)",
+        );
     }
 
     fn hint_constraints(&mut self, m: &mut Map<String, Value>, path: &str) {
@@ -447,19 +476,35 @@ fn merge_into(to: &mut Map<String, Value>, from: Map<String, Value>) {
     }
 }
 
-/// When every branch is a plain enum of one type (`anyOf: [{const: a}, {const: b}]`), one enum
-/// keeps all the choices instead of silently dropping all but one.
-fn merged_enum(branches: &[Map<String, Value>]) -> Option<Map<String, Value>> {
-    if branches.len() < 2 {
+/// When every non-null branch is a plain enum of one type (`anyOf: [{const: a}, {const: b}]`),
+/// one enum keeps all the choices instead of silently dropping all but one. Works on the
+/// branches as the client sent them; `fix_enum` then decides what the upstream can take.
+fn merged_enum(branches: &[Value]) -> Option<Map<String, Value>> {
+    let rest: Vec<&Value> = branches
+        .iter()
+        .filter(|b| b.get("type").and_then(Value::as_str) != Some("null"))
+        .collect();
+    if rest.len() < 2 {
         return None;
     }
-    let ty = branches[0].get("type").cloned();
+    let type_of = |b: &Map<String, Value>| match b.get("type") {
+        None => Some(None),
+        Some(Value::String(t)) => Some(Some(t.to_ascii_lowercase())),
+        Some(_) => None,
+    };
+    let ty = type_of(rest[0].as_object()?)?;
     let mut values = Vec::new();
-    for b in branches {
-        if b.get("type").cloned() != ty || b.contains_key("properties") {
+    for b in rest {
+        let b = b.as_object()?;
+        if type_of(b)? != ty || b.contains_key("properties") {
             return None;
         }
-        for v in b.get("enum")?.as_array()? {
+        let members = match (b.get("const"), b.get("enum")) {
+            (Some(c), None) => std::slice::from_ref(c),
+            (None, Some(Value::Array(e))) => e.as_slice(),
+            _ => return None,
+        };
+        for v in members {
             if !values.contains(v) {
                 values.push(v.clone());
             }
@@ -467,7 +512,7 @@ fn merged_enum(branches: &[Map<String, Value>]) -> Option<Map<String, Value>> {
     }
     let mut out = Map::new();
     if let Some(ty) = ty {
-        out.insert("type".into(), ty);
+        out.insert("type".into(), Value::from(ty));
     }
     out.insert("enum".into(), Value::Array(values));
     Some(out)

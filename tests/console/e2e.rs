@@ -212,8 +212,10 @@ fn console_in_tmux_live_rows_stream_filter_replay_export_quit_and_history() {
         s.contains(&format!("127.0.0.1:{port}"))
     });
     tmux.keys(&[":", "filter model:gpt-oss", "Enter"]);
+    // Both gpt-oss rows of the earlier run, and only they, pass the filter. ("2/2" alone also
+    // matched token counts such as "42/26" in unfiltered rows.)
     tmux.wait_for("rows from the earlier run", |s| {
-        s.contains("↻ gpt-oss-120b") && s.contains("2/2")
+        s.contains("↻ gpt-oss-120b") && s.contains("/2 of") && s.contains("2 requests shown")
     });
     tmux.keys(&["q"]);
 }

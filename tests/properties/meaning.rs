@@ -1,6 +1,7 @@
 //! "Keeps meaning" for IR → upstream: checks the Antigravity body `build_request` makes from an IR
-//! request against the documented translation (merged turns, blank text dropped, tool responses
-//! in call order, placeholder parts, sampling parameters), for both client parsers' tests.
+//! request against the documented translation (merged turns, a leading user turn outside Claude,
+//! blank text dropped, tool responses in call order with their images nested, placeholder parts,
+//! sampling parameters), for both client parsers' tests.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -107,7 +108,6 @@ struct Parts {
 
 fn expected_parts(turn: &Turn, prev_calls: &[String], names: &HashMap<String, String>) -> Parts {
     let mut parts = Parts::default();
-    let mut tool_images = Vec::new();
     let mut responses = Vec::new();
     for block in &turn.blocks {
         match block {
@@ -131,35 +131,39 @@ fn expected_parts(turn: &Turn, prev_calls: &[String], names: &HashMap<String, St
                     })
                     .collect::<Vec<_>>()
                     .join("\n");
-                let response = match (is_error, text.trim().is_empty()) {
-                    (true, true) => json!({"error": "Tool execution failed with no output."}),
-                    (true, false) => json!({"error": text}),
-                    (false, true) => json!({"result": "Command executed successfully."}),
-                    (false, false) => json!({"result": text}),
+                let images: Vec<Value> = content
+                    .iter()
+                    .filter_map(|c| match c {
+                        ToolResultContent::Image { source } => Some(image_json(source)),
+                        ToolResultContent::Text { .. } => None,
+                    })
+                    .collect();
+                let key = if *is_error { "error" } else { "result" };
+                // An image-only result sends its images and no invented text.
+                let response = match (is_error, text.trim().is_empty(), images.is_empty()) {
+                    (_, false, _) => json!({key: text}),
+                    (_, true, false) => json!({key: ""}),
+                    (true, true, true) => json!({"error": "Tool execution failed with no output."}),
+                    (false, true, true) => json!({"result": "Command executed successfully."}),
                 };
                 let name = names.get(tool_use_id).unwrap_or(tool_use_id);
                 let order = prev_calls
                     .iter()
                     .position(|c| c == tool_use_id)
                     .unwrap_or(usize::MAX);
-                responses.push((
-                    order,
-                    json!({"name": name, "id": tool_use_id, "response": response}),
-                ));
-                for part in content {
-                    if let ToolResultContent::Image { source } = part {
-                        tool_images.push(image_json(source));
-                    }
+                let mut response = json!({"name": name, "id": tool_use_id, "response": response});
+                // A tool's images ride inside its own response, the only place the model sees them.
+                if !images.is_empty() {
+                    response["parts"] = Value::Array(images);
                 }
+                responses.push((order, response));
             }
             _ => {}
         }
     }
-    // Tool responses come first, in the order the calls were made; then tool-result images.
+    // Tool responses come first, in the order the calls were made.
     responses.sort_by_key(|(order, _)| *order);
     parts.responses = responses.into_iter().map(|(_, r)| r).collect();
-    tool_images.append(&mut parts.images);
-    parts.images = tool_images;
     parts
 }
 
@@ -252,7 +256,19 @@ pub fn check_upstream(req: &ChatRequest, model: &str) -> Result<(), String> {
 
     // Conversation: one content per merged turn, roles alternating as the IR's sides do.
     let turns = turns(&req.messages);
-    let contents = inner["contents"].as_array().ok_or("no contents array")?;
+    let mut contents = inner["contents"]
+        .as_array()
+        .ok_or("no contents array")?
+        .as_slice();
+    // Outside Claude, contents that would open with the model get an empty user turn first.
+    let claude = spec.family == anti_api_tui::catalogue::Family::Claude;
+    if !claude && turns.first().is_some_and(|t| t.model) {
+        let lead = json!({"role": "user", "parts": [{"text": ""}]});
+        if contents.first() != Some(&lead) {
+            return Err(format!("no leading user turn: {:?}", contents.first()));
+        }
+        contents = &contents[1..];
+    }
     if contents.len() != turns.len() {
         return Err(format!(
             "{} turns became {} contents",
@@ -319,7 +335,7 @@ pub fn check_upstream(req: &ChatRequest, model: &str) -> Result<(), String> {
         &plan.body["request"]["generationConfig"],
         plan.thinking,
     )?;
-    check_tools(req, inner)
+    check_tools(req, inner, claude)
 }
 
 fn check_generation(
@@ -362,13 +378,18 @@ fn check_generation(
     Ok(())
 }
 
-fn check_tools(req: &ChatRequest, inner: &Value) -> Result<(), String> {
+fn check_tools(req: &ChatRequest, inner: &Value, claude: bool) -> Result<(), String> {
     let decls = inner.pointer("/tools/0/functionDeclarations");
     if req.tools.is_empty() {
-        return if decls.is_none() && inner.get("toolConfig").is_none() {
+        // Claude carries VALIDATED on every request, as the real client does.
+        let config = claude.then(|| json!({"functionCallingConfig": {"mode": "VALIDATED"}}));
+        return if decls.is_none() && inner.get("toolConfig") == config.as_ref() {
             Ok(())
         } else {
-            Err("tools sent although the request has none".into())
+            Err(format!(
+                "tools or a tool config sent although the request has no tools: {:?}",
+                inner.get("toolConfig")
+            ))
         };
     }
     let decls = decls

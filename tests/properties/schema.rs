@@ -1,7 +1,8 @@
 //! The JSON-schema cleaner: arbitrary values (recursive, with `$ref`/`$defs`/`definitions`,
 //! `anyOf`/`oneOf`/`allOf`, nested properties, cycles, diamonds, deep nesting) never panic or
 //! overflow the stack, finish quickly, and give an object schema whose every node keeps only the
-//! allowed keywords, lists only existing properties as required, and stays within the depth cap.
+//! allowed keywords (an enum only on a string schema), lists only existing properties as required,
+//! and stays within the depth cap.
 
 use std::time::{Duration, Instant};
 
@@ -156,6 +157,10 @@ fn check_node(node: &Value, depth: usize, path: &str) -> Result<usize, String> {
         let all_strings = e.as_array().is_some_and(|a| a.iter().all(Value::is_string));
         if !all_strings {
             return Err(format!("{path}: enum is not a list of strings"));
+        }
+        // Gemini refuses an enum anywhere but on a string schema.
+        if m.get("type").and_then(Value::as_str) != Some("string") {
+            return Err(format!("{path}: enum on a schema that is not a string"));
         }
     }
     let props = m.get("properties");

@@ -6,7 +6,7 @@ use super::{Sim, ask, sim};
 use crate::simulator::sign::{self, SENTINEL};
 
 /// Sends `request` and returns the status and `error.message`.
-async fn send(s: &Sim, model: &str, request: Value) -> (u16, String) {
+pub(super) async fn send(s: &Sim, model: &str, request: Value) -> (u16, String) {
     let (status, body) = s.generate("alice", model, request).await;
     let message = body["error"]["message"]
         .as_str()
@@ -18,7 +18,7 @@ async fn send(s: &Sim, model: &str, request: Value) -> (u16, String) {
     (status, message)
 }
 
-async fn refused(s: &Sim, model: &str, request: Value, needle: &str) {
+pub(super) async fn refused(s: &Sim, model: &str, request: Value, needle: &str) {
     let (status, message) = send(s, model, request).await;
     assert_eq!(status, 400, "expected a refusal containing {needle:?}");
     assert!(message.contains(needle), "{message:?} lacks {needle:?}");
@@ -32,7 +32,7 @@ async fn refused(s: &Sim, model: &str, request: Value, needle: &str) {
     assert!(last.contains(needle), "stats.rejected: {last:?}");
 }
 
-fn with_tool(parameters: &Value) -> Value {
+pub(super) fn with_tool(parameters: &Value) -> Value {
     let mut request = ask("hi");
     request["tools"] = json!([{"functionDeclarations": [{"name": "f", "parameters": parameters}]}]);
     request

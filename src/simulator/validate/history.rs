@@ -31,6 +31,32 @@ fn str_field<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
 }
 
+/// Gemini wants a user turn before every function call turn (`CLIProxyAPI` #4959, AM PR #3396,
+/// gemini-cli #11814 quote the message), and a conversation that opens with the user
+/// (hermes-agent #55427 reports the alternation message for a text-only model-first history).
+pub(super) fn check_gemini_turn_order(contents: &[Value]) -> Result<(), Rejection> {
+    for (i, content) in contents.iter().enumerate() {
+        if role_of(content) != "model" {
+            continue;
+        }
+        let after_user = i
+            .checked_sub(1)
+            .is_some_and(|p| role_of(&contents[p]) == "user");
+        if !calls(content).is_empty() && !after_user {
+            return Err(Rejection::plain(
+                "Please ensure that function call turn comes immediately after a user turn or \
+                 after a function response turn.",
+            ));
+        }
+        if i == 0 {
+            return Err(Rejection::plain(
+                "Please ensure that multiturn requests alternate between user and model.",
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Every functionResponse answers a functionCall of the model turn just before it (same id, same
 /// name), and every call of a model turn that is followed by another turn is answered.
 pub(super) fn check_pairing(style: Style, contents: &[Value]) -> Result<(), Rejection> {

@@ -1,5 +1,6 @@
 //! Tool declarations: names and `parameters` schemas, checked against the OpenAPI-subset proto
-//! the upstream parses them into. Keys inside `properties` are property names, never keywords.
+//! the upstream parses them into, then (strict) against Gemini's semantic schema rules. Keys
+//! inside `properties` are property names, never keywords.
 
 use std::collections::HashSet;
 
@@ -30,7 +31,8 @@ const TYPES: &[&str] = &[
     "string", "number", "integer", "boolean", "array", "object", "null",
 ];
 
-pub(super) fn check_tools(style: Style, request: &Value) -> Result<(), Rejection> {
+/// `strict` adds the semantic rules today's gateway applies after parsing (see `SimConfig`).
+pub(super) fn check_tools(style: Style, request: &Value, strict: bool) -> Result<(), Rejection> {
     let Some(tools) = request.get("tools") else {
         return Ok(());
     };
@@ -42,11 +44,7 @@ pub(super) fn check_tools(style: Style, request: &Value) -> Result<(), Rejection
     };
     let mut seen = HashSet::new();
     for (t, tool) in tools.iter().enumerate() {
-        let decls = tool
-            .get("functionDeclarations")
-            .or_else(|| tool.get("function_declarations"))
-            .and_then(Value::as_array);
-        for (d, decl) in decls.into_iter().flatten().enumerate() {
+        for (d, decl) in declarations(tool).into_iter().flatten().enumerate() {
             let path = format!("request.tools[{t}].functionDeclarations[{d}]");
             let name = decl.get("name").and_then(Value::as_str).unwrap_or_default();
             check_name(style, name, &path)?;
@@ -60,6 +58,46 @@ pub(super) fn check_tools(style: Style, request: &Value) -> Result<(), Rejection
                 check_schema(params, &format!("{path}.parameters"))?;
             }
         }
+    }
+    if strict && style == Style::Gemini {
+        for (t, tool) in tools.iter().enumerate() {
+            for (d, decl) in declarations(tool).into_iter().flatten().enumerate() {
+                if let Some(params) = decl.get("parameters") {
+                    let at = format!("tools[{t}].function_declarations[{d}].parameters");
+                    check_enum_types(params, &at)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn declarations(tool: &Value) -> Option<&Vec<Value>> {
+    tool.get("functionDeclarations")
+        .or_else(|| tool.get("function_declarations"))
+        .and_then(Value::as_array)
+}
+
+/// Gemini takes `enum` only on a string schema: a typeless, numeric or boolean one is a 400
+/// (9router #359, directus #27100, `CLIProxyAPI` #1260 quote the message). Runs on a schema the
+/// parser accepted, and names the node by its proto path, as the real message does.
+fn check_enum_types(schema: &Value, at: &str) -> Result<(), Rejection> {
+    let is_string = schema
+        .get("type")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t.eq_ignore_ascii_case("string"));
+    if schema.get("enum").is_some() && !is_string {
+        return Err(Rejection::plain(format!(
+            "* GenerateContentRequest.{at}.enum: only allowed for STRING type"
+        )));
+    }
+    if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+        for (name, sub) in props {
+            check_enum_types(sub, &format!("{at}.properties[{name}]"))?;
+        }
+    }
+    if let Some(items) = schema.get("items") {
+        check_enum_types(items, &format!("{at}.items"))?;
     }
     Ok(())
 }

@@ -182,8 +182,25 @@ impl<'a> Encoder<'a> {
                 ("parts", Value::Array(parts)),
             ]));
         }
+        self.lead_with_user(&mut out);
         self.note_drops();
         Ok(out)
+    }
+
+    /// Gemini refuses contents that open with a model turn ("function call turn comes
+    /// immediately after a user turn…", `CLIProxyAPI` #4959), so they get the empty user turn
+    /// `CLIProxyAPI` prepends (62f5a2798) for every non-Claude target. Claude refuses the empty
+    /// text part and is not known to refuse model-first contents, so it is left alone.
+    fn lead_with_user(&mut self, contents: &mut Vec<Value>) {
+        let model_first = contents
+            .first()
+            .is_some_and(|c| c.get("role").and_then(Value::as_str) == Some("model"));
+        if self.family == Family::Claude || !model_first {
+            return;
+        }
+        contents.insert(0, json!({"role": "user", "parts": [{"text": ""}]}));
+        self.notes
+            .push("an empty user turn leads the contents (they opened with the model)".into());
     }
 
     /// Parts of an assistant turn, reordered thinking → text → tool calls as Claude requires,
@@ -211,14 +228,14 @@ impl<'a> Encoder<'a> {
     }
 
     /// Parts of a user turn: every tool response first, in the order the calls were made (Claude
-    /// wants them consecutive), then images from tool results, then the user's own parts.
+    /// wants them consecutive), each with its own images, then the user's own parts.
     fn user_parts(
         &mut self,
         blocks: &[Block],
         names: &HashMap<&str, &str>,
         prev_calls: &[String],
     ) -> Result<Vec<Value>, ErrorInfo> {
-        let (mut responses, mut tool_images, mut rest) = (vec![], vec![], vec![]);
+        let (mut responses, mut rest) = (vec![], vec![]);
         for block in blocks {
             match block {
                 Block::Text { text } => push_text(&mut rest, text),
@@ -232,13 +249,14 @@ impl<'a> Encoder<'a> {
                         .iter()
                         .position(|c| c == tool_use_id)
                         .unwrap_or(usize::MAX);
-                    let part = self.response_part(tool_use_id, content, *is_error, names);
-                    responses.push((order, part));
+                    let mut images = Vec::new();
                     for item in content {
                         if let ToolResultContent::Image { source } = item {
-                            tool_images.extend(self.image(source)?);
+                            images.extend(self.image(source)?);
                         }
                     }
+                    let part = self.response_part(tool_use_id, content, *is_error, names, images);
+                    responses.push((order, part));
                 }
                 Block::Thinking { .. } | Block::RedactedThinking { .. } | Block::ToolUse { .. } => {
                     self.dropped.misplaced += 1;
@@ -247,7 +265,6 @@ impl<'a> Encoder<'a> {
         }
         responses.sort_by_key(|(order, _)| *order);
         let mut parts: Vec<Value> = responses.into_iter().map(|(_, p)| p).collect();
-        parts.append(&mut tool_images);
         parts.append(&mut rest);
         Ok(parts)
     }
@@ -310,12 +327,16 @@ impl<'a> Encoder<'a> {
         part
     }
 
+    /// A `functionResponse` with the result's images nested in its `parts`: the gateway shows
+    /// the model a tool's images only there, as `inlineData` with a `mimeType` (`CLIProxyAPI`
+    /// 79ef3618d, #5070); sibling parts after the response are not seen.
     fn response_part(
         &mut self,
         id: &str,
         content: &[ToolResultContent],
         is_error: bool,
         names: &HashMap<&str, &str>,
+        images: Vec<Value>,
     ) -> Value {
         let name = if let Some(name) = names.get(id) {
             (*name).to_owned()
@@ -333,18 +354,25 @@ impl<'a> Encoder<'a> {
             })
             .collect::<Vec<_>>()
             .join("\n");
-        let response = match (is_error, text.trim().is_empty()) {
-            (true, true) => json!({"error": "Tool execution failed with no output."}),
-            (true, false) => object([("error", Value::from(text))]),
-            (false, true) => json!({"result": "Command executed successfully."}),
-            (false, false) => object([("result", Value::from(text))]),
+        let key = if is_error { "error" } else { "result" };
+        let response = if !text.trim().is_empty() {
+            object([(key, Value::from(text))])
+        } else if !images.is_empty() {
+            // The images are the output: no invented text next to them.
+            object([(key, Value::from(""))])
+        } else if is_error {
+            json!({"error": "Tool execution failed with no output."})
+        } else {
+            json!({"result": "Command executed successfully."})
         };
-        let call = object([
-            ("name", Value::from(name)),
-            ("id", Value::from(id)),
-            ("response", response),
-        ]);
-        object([("functionResponse", call)])
+        let mut call = Map::new();
+        call.insert("name".into(), Value::from(name));
+        call.insert("id".into(), Value::from(id));
+        call.insert("response".into(), response);
+        if !images.is_empty() {
+            call.insert("parts".into(), Value::Array(images));
+        }
+        object([("functionResponse", Value::Object(call))])
     }
 
     fn image(&self, source: &ImageSource) -> Result<Option<Value>, ErrorInfo> {

@@ -59,6 +59,16 @@ pub(super) fn generation_config(
     if thinking {
         match thinking_choice(req, spec) {
             Choice::Level(level) => {
+                if let Some(max) = max_out.as_mut() {
+                    let raised = max
+                        .saturating_add(level_allowance(level))
+                        .min(spec.max_output);
+                    notes.push(format!(
+                        "maxOutputTokens raised from {max} to {raised}: the {level} thinking \
+                         allowance comes on top of the client's limit"
+                    ));
+                    *max = raised;
+                }
                 thinking_config = Some(json!({"includeThoughts": true, "thinkingLevel": level}));
             }
             Choice::Budget(mut budget) => {
@@ -99,6 +109,19 @@ pub(super) fn generation_config(
         cfg.insert("thinkingConfig".into(), tc);
     }
     Value::Object(cfg)
+}
+
+/// Thinking tokens a level may spend before the answer. Gemini pays thinking out of
+/// `maxOutputTokens`, so a client's small limit would go to thinking and leave an empty answer;
+/// the client's limit is the answer's and this allowance is added to it. The values are
+/// `CLIProxyAPI`'s level → budget map (`internal/thinking/convert.go`).
+fn level_allowance(level: &str) -> u32 {
+    match level {
+        "minimal" => 512,
+        "low" => 1024,
+        "medium" => 8192,
+        _ => 24_576,
+    }
 }
 
 enum Choice {

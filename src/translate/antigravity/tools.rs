@@ -19,10 +19,26 @@ pub(super) struct ToolsOut {
     pub notes: Vec<String>,
 }
 
+/// The `toolConfig` the real client sends on every Claude request, tools or not (`CLIProxyAPI`'s
+/// executor sets it on every Claude request since 2d84d2fb6): the upstream checks the model's
+/// arguments against the schemas.
+fn validated() -> Value {
+    json!({"functionCallingConfig": {"mode": "VALIDATED"}})
+}
+
 /// `thinking` is whether this request thinks: Claude refuses a forced tool choice then.
+///
+/// Claude gets VALIDATED unless the client explicitly forces a tool or forbids calls: those stay
+/// `ANY` (with `allowedFunctionNames` for one named tool) and `NONE`, the modes of the same
+/// `functionCallingConfig`. `CLIProxyAPI` overwrites them with VALIDATED too, which lets a model
+/// call tools the client said not to, or answer in text when the client demanded a call.
 pub(super) fn declarations(req: &ChatRequest, family: Family, thinking: bool) -> ToolsOut {
     let mut out = ToolsOut::default();
     if req.tools.is_empty() {
+        // A tool choice without tools has nothing to choose from.
+        if family == Family::Claude {
+            out.tool_config = Some(validated());
+        }
         return out;
     }
     let mut decls = Vec::with_capacity(req.tools.len());
@@ -52,7 +68,6 @@ pub(super) fn declarations(req: &ChatRequest, family: Family, thinking: bool) ->
     let mut wrapper = Map::new();
     wrapper.insert("functionDeclarations".into(), Value::Array(decls));
     out.tools = Some(Value::Array(vec![Value::Object(wrapper)]));
-    // VALIDATED is what the IDE sends for Claude: the upstream checks arguments against the schema.
     let auto = if family == Family::Claude {
         "VALIDATED"
     } else {

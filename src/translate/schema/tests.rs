@@ -159,7 +159,26 @@ fn any_of_of_consts_merges_into_one_enum() {
         "type": "object",
         "properties": {"mode": {"anyOf": [{"const": "fast"}, {"const": "slow"}, {"type": "null"}]}}
     }));
-    assert_eq!(out["properties"]["mode"], json!({"enum": ["fast", "slow"]}));
+    assert_eq!(
+        out["properties"]["mode"],
+        json!({"type": "string", "enum": ["fast", "slow"]})
+    );
+}
+
+#[test]
+fn any_of_of_numeric_consts_keeps_every_choice_in_the_hint() {
+    let (out, changes) = clean_schema(&json!({
+        "type": "object",
+        "properties": {"n": {"anyOf": [{"type": "integer", "const": 1}, {"type": "integer", "const": 2}]}}
+    }));
+    assert_eq!(
+        out["properties"]["n"],
+        json!({"type": "integer", "description": "(allowed: 1, 2)"})
+    );
+    assert!(has_change(
+        &changes,
+        "properties.n.anyOf: enum branches merged into one enum"
+    ));
 }
 
 #[test]
@@ -196,19 +215,88 @@ fn type_arrays_and_case_are_normalised() {
 }
 
 #[test]
-fn const_becomes_enum_and_enum_values_become_strings() {
-    let (out, _) = clean_schema(&json!({
+fn enums_stay_only_on_string_schemas() {
+    // Gemini answers 400 "enum: only allowed for STRING type" to any other enum.
+    let (out, changes) = clean_schema(&json!({
+        "type": "object",
+        "properties": {
+            "mode": {"type": "string", "enum": ["fast", "slow"]},
+            "level": {"type": "integer", "description": "How loud.", "enum": [1, 2, 3]},
+            "flag": {"type": "boolean", "enum": [true]},
+            "bare": {"enum": ["a", "b"]},
+            "mixed": {"enum": ["a", 1]},
+            "odd": {"type": "string", "enum": ["x", 2, null]},
+            "list": {"type": "array", "items": {"type": "number", "enum": [0.5, 1.5]}}
+        }
+    }));
+    let p = &out["properties"];
+    assert_eq!(
+        p["mode"],
+        json!({"type": "string", "enum": ["fast", "slow"]})
+    );
+    assert_eq!(
+        p["level"],
+        json!({"type": "integer", "description": "How loud. (allowed: 1, 2, 3)"})
+    );
+    assert_eq!(
+        p["flag"],
+        json!({"type": "boolean", "description": "(allowed: true)"})
+    );
+    assert_eq!(p["bare"], json!({"type": "string", "enum": ["a", "b"]}));
+    assert_eq!(p["mixed"], json!({"description": "(allowed: a, 1)"}));
+    assert_eq!(p["odd"], json!({"type": "string", "enum": ["x", "2"]}));
+    assert_eq!(
+        p["list"]["items"],
+        json!({"type": "number", "description": "(allowed: 0.5, 1.5)"})
+    );
+    for change in [
+        "properties.level.enum: moved to description (enum is only allowed on string schemas)",
+        "properties.flag.enum: moved to description (enum is only allowed on string schemas)",
+        "properties.bare.type: set to string (an enum of strings)",
+        "properties.mixed.enum: moved to description (enum is only allowed on string schemas)",
+        "properties.odd.enum: values converted to strings",
+        "properties.odd.enum: null dropped",
+    ] {
+        assert!(has_change(&changes, change), "{change}: {changes:#?}");
+    }
+}
+
+#[test]
+fn const_becomes_a_string_enum_or_a_hint() {
+    let (out, changes) = clean_schema(&json!({
         "type": "object",
         "properties": {
             "k": {"const": "only"},
-            "n": {"type": "integer", "enum": [1, 2, null, true]}
+            "n": {"type": "integer", "const": 3},
+            "b": {"const": false}
         }
     }));
-    assert_eq!(out["properties"]["k"]["enum"], json!(["only"]));
+    let p = &out["properties"];
+    assert_eq!(p["k"], json!({"type": "string", "enum": ["only"]}));
     assert_eq!(
-        out["properties"]["n"]["enum"],
-        json!(["1", "2", "null", "true"])
+        p["n"],
+        json!({"type": "integer", "description": "(allowed: 3)"})
     );
+    assert_eq!(p["b"], json!({"description": "(allowed: false)"}));
+    assert!(has_change(
+        &changes,
+        "properties.k.const: converted to enum"
+    ));
+    assert!(has_change(
+        &changes,
+        "properties.n.enum: moved to description (enum is only allowed on string schemas)"
+    ));
+}
+
+#[test]
+fn enum_hints_are_not_repeated_when_cleaned_again() {
+    let (once, _) = clean_schema(&json!({
+        "type": "object",
+        "properties": {"n": {"type": "integer", "enum": [1, 2]}, "s": {"enum": ["a"]}}
+    }));
+    let (twice, changes) = clean_schema(&once);
+    assert_eq!(once, twice);
+    assert!(changes.is_empty(), "{changes:#?}");
 }
 
 #[test]

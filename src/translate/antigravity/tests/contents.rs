@@ -43,7 +43,12 @@ fn the_envelope_has_the_agent_fields_and_no_safety_settings() {
         body["request"].get("systemInstruction").is_none(),
         "no system, no identity prompt"
     );
-    assert!(body["request"].get("tools").is_none() && body["request"].get("toolConfig").is_none());
+    assert!(body["request"].get("tools").is_none());
+    assert_eq!(
+        body["request"]["toolConfig"],
+        json!({"functionCallingConfig": {"mode": "VALIDATED"}}),
+        "Claude: VALIDATED even without tools, as the real client"
+    );
     assert_eq!(plan.upstream_model, "claude-sonnet-4-6");
 }
 
@@ -254,7 +259,7 @@ fn tool_results_join_text_and_fill_in_empty_output() {
 }
 
 #[test]
-fn tool_responses_follow_call_order_then_tool_images_then_user_parts() {
+fn tool_responses_follow_call_order_then_user_parts() {
     let with_image = Block::ToolResult {
         tool_use_id: "a".into(),
         content: vec![
@@ -279,15 +284,54 @@ fn tool_responses_follow_call_order_then_tool_images_then_user_parts() {
     ]);
     let plan = build(&req, CLAUDE);
     let parts = contents(&plan)[2]["parts"].as_array().unwrap().clone();
-    assert_eq!(parts.len(), 5);
+    assert_eq!(parts.len(), 4, "{parts:#?}");
     assert_eq!(parts[0]["functionResponse"]["id"], "a");
     assert_eq!(parts[1]["functionResponse"]["id"], "b");
-    assert!(parts[2].get("inlineData").is_some());
     assert_eq!(
-        parts[3]["text"],
+        parts[2]["text"],
         "<system-reminder>\nreminder\n</system-reminder>"
     );
-    assert_eq!(parts[4]["text"], "and then?");
+    assert_eq!(parts[3]["text"], "and then?");
+}
+
+#[test]
+fn tool_result_images_nest_in_their_function_response() {
+    let result = |content: Vec<ToolResultContent>, is_error| Block::ToolResult {
+        tool_use_id: "t".into(),
+        content,
+        is_error,
+    };
+    let image = || ToolResultContent::Image { source: png() };
+    let inline = json!([{"inlineData": {"mimeType": "image/png", "data": "iVBORw0="}}]);
+    let shot = ToolResultContent::Text {
+        text: "shot".into(),
+    };
+    let cases = [
+        (
+            result(vec![shot, image()], false),
+            json!({"result": "shot"}),
+        ),
+        // Nothing invented for an image-only result: the image is the answer.
+        (result(vec![image()], false), json!({"result": ""})),
+        (result(vec![image()], true), json!({"error": ""})),
+    ];
+    for model in [CLAUDE, GEMINI_FLASH] {
+        for (block, want) in &cases {
+            let req = chat(vec![
+                user("go"),
+                msg(Role::Assistant, vec![tool_use("t", "Screenshot")]),
+                msg(Role::User, vec![block.clone()]),
+            ]);
+            let plan = build(&req, model);
+            let parts = &contents(&plan)[2]["parts"];
+            assert_eq!(
+                *parts,
+                json!([{"functionResponse": {"name": "Screenshot", "id": "t",
+                    "response": want, "parts": inline}}]),
+                "{model}"
+            );
+        }
+    }
 }
 
 #[test]
@@ -382,5 +426,35 @@ fn count_tokens_body_has_only_the_countable_parts() {
             "tools": [{"functionDeclarations": [{"name": "f", "description": "d",
                 "parameters": {"type": "object", "properties": {"a": {"type": "string"}}}}]}]
         }})
+    );
+}
+
+#[test]
+fn model_first_contents_get_an_empty_user_turn_except_for_claude() {
+    let req = chat(vec![
+        msg(Role::Assistant, vec![tool_use("t", "Bash")]),
+        msg(Role::User, vec![tool_result("t", "ok")]),
+    ]);
+    let lead = json!({"role": "user", "parts": [{"text": ""}]});
+    for model in [GEMINI_FLASH, GPT_OSS] {
+        let plan = build(&req, model);
+        let c = contents(&plan);
+        assert_eq!(c.len(), 3, "{model}");
+        assert_eq!(c[0], lead, "{model}");
+        assert_eq!(c[1]["role"], "model");
+        let counted = super::super::count_tokens_body(
+            &req,
+            &spec(model),
+            &crate::translate::identity::IdentityRules::default(),
+        );
+        assert_eq!(counted["request"]["contents"][0], lead, "{model}");
+    }
+    let plan = build(&req, CLAUDE);
+    assert_eq!(contents(&plan)[0]["role"], "model", "Claude is left alone");
+    let plan = build(&chat(vec![user("hi")]), GEMINI_FLASH);
+    assert_eq!(
+        contents(&plan).len(),
+        1,
+        "user-first contents are left alone"
     );
 }

@@ -227,3 +227,40 @@ fn models_that_cannot_think_ignore_the_request() {
         plan.notes
     );
 }
+
+#[test]
+fn thinking_levels_get_their_allowance_on_top_of_the_clients_limit() {
+    for (effort, level, allowance) in [
+        (Effort::Minimal, "minimal", 512),
+        (Effort::Low, "low", 1024),
+        (Effort::Medium, "medium", 8192),
+        (Effort::High, "high", 24_576),
+    ] {
+        let (cfg, plan) = gen_config(
+            &asking(Thinking::Adaptive, Some(effort), Some(100)),
+            GEMINI_FLASH,
+        );
+        assert_eq!(cfg["thinkingConfig"]["thinkingLevel"], level);
+        assert_eq!(cfg["maxOutputTokens"], 100 + allowance, "{level}");
+        assert!(
+            plan.notes.iter().any(|n| n.contains("thinking allowance")),
+            "{:?}",
+            plan.notes
+        );
+    }
+    let (cfg, _) = gen_config(
+        &asking(Thinking::Adaptive, Some(Effort::High), Some(60_000)),
+        GEMINI_FLASH,
+    );
+    assert_eq!(cfg["maxOutputTokens"], 65_536, "capped to the model limit");
+    let (cfg, _) = gen_config(&asking(Thinking::Adaptive, None, None), GEMINI_FLASH);
+    assert!(
+        cfg.get("maxOutputTokens").is_none(),
+        "no client limit, none sent"
+    );
+    let (cfg, _) = gen_config(&asking(Thinking::Off, None, Some(100)), GEMINI_FLASH);
+    assert_eq!(
+        cfg["maxOutputTokens"], 100,
+        "without thinking the limit is the client's"
+    );
+}

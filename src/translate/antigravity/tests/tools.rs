@@ -107,10 +107,21 @@ fn other_families_use_auto_any_and_none() {
 }
 
 #[test]
-fn no_tools_means_no_tool_config_whatever_the_choice() {
-    let plan = build(&with_tools(vec![], ToolChoice::Required), CLAUDE);
-    assert!(plan.body["request"].get("toolConfig").is_none());
-    assert!(plan.body["request"].get("tools").is_none());
+fn every_claude_request_is_validated_even_without_tools() {
+    // The real client (and CLIProxyAPI's executor since 2d84d2fb6) sends VALIDATED on every
+    // Claude request; a tool choice without tools has nothing to choose from.
+    for choice in [ToolChoice::Auto, ToolChoice::Required, ToolChoice::None] {
+        let plan = build(&with_tools(vec![], choice), CLAUDE);
+        assert_eq!(
+            plan.body["request"]["toolConfig"],
+            json!({"functionCallingConfig": {"mode": "VALIDATED"}})
+        );
+        assert!(plan.body["request"].get("tools").is_none());
+    }
+    for model in [GEMINI_FLASH, GPT_OSS] {
+        let plan = build(&with_tools(vec![], ToolChoice::Required), model);
+        assert!(plan.body["request"].get("toolConfig").is_none(), "{model}");
+    }
 }
 
 #[test]
