@@ -18,6 +18,7 @@ from agents import (
 )
 from openai import AsyncOpenAI
 from openai.types.responses import ResponseTextDeltaEvent
+from openai.types.shared import Reasoning
 
 from support import CLIENT_TIMEOUT, GREETING
 
@@ -56,7 +57,9 @@ def tool_outputs(result) -> list[str]:
 
 
 def test_run_sync_plain(agent_client):
-    agent = Agent(name="Plain", instructions="Be brief.", model=OpenAIResponsesModel(model=MODEL, openai_client=agent_client))
+    agent = Agent(
+        name="Plain", instructions="Be brief.", model=OpenAIResponsesModel(model=MODEL, openai_client=agent_client)
+    )
     result = Runner.run_sync(agent, "Hello agents")
     assert result.final_output.startswith(GREETING), result.final_output
     assert "You said: Hello agents" in result.final_output
@@ -96,8 +99,6 @@ def test_run_streamed_function_tool(agent_client):
 
 
 def test_reasoning_model_settings(agent_client):
-    from openai.types.shared import Reasoning
-
     agent = Agent(
         name="Thinker",
         instructions="Think first.",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import openai
 import pytest
 
 from support import GREETING, TOOL_RESULT, WEATHER_SCHEMA
@@ -159,8 +160,6 @@ def test_previous_response_id_carries_the_conversation(oai):
 
 
 def test_unknown_previous_response_id_is_a_bad_request(oai):
-    import openai
-
     with pytest.raises(openai.BadRequestError) as err:
         oai.responses.create(model="gemini-3-flash", previous_response_id="resp_does_not_exist", input="hi")
     assert "resp_does_not_exist" in str(err.value)
@@ -248,8 +247,6 @@ def test_input_tokens_count(oai):
 
 
 def test_unknown_model_is_a_bad_request(oai):
-    import openai
-
     with pytest.raises(openai.BadRequestError) as err:
         oai.responses.create(model="gpt-4o", input="hi")
     assert "gpt-4o" in str(err.value)
