@@ -14,14 +14,6 @@ from cli import npm_prefix, run
 
 SCRIPT = Path(__file__).with_name("tool_runner.cjs")
 
-# Why the default runner fails today (see the README's "Known failures").
-THREADS_XFAIL = (
-    "the proxy's Anthropic parser accepts the `thread` field and drops it: turn 1 (thread create) "
-    "answers 200, turn 2 (thread continue, only the tool_result) is a 400 'no earlier tool_use'. "
-    "The SDK would resend the whole history if the 400 carried "
-    "error.details.error_code = 'thread_unsupported_request'"
-)
-
 
 def tool_runner(base: str, tmp: Path, *args: str) -> dict:
     node = shutil.which("node")
@@ -55,6 +47,5 @@ def test_tool_runner_without_threads(base_url, tmp_path):
     assert_round_trip(tool_runner(base_url, tmp_path, "--no-thread"))
 
 
-@pytest.mark.xfail(reason=THREADS_XFAIL, strict=True)
 def test_tool_runner_default_message_threads(base_url, tmp_path):
     assert_round_trip(tool_runner(base_url, tmp_path))
