@@ -13,6 +13,7 @@ mod proxy {
     pub mod refusals;
     pub mod responses;
     pub mod routing;
+    pub mod structured;
     pub mod support;
     pub mod transport;
 }
