@@ -9,6 +9,7 @@ use super::support::{Harness, parse_sse};
 
 const GEMINI: &str = "gemini-3-flash";
 const CLAUDE: &str = "claude-sonnet-4-6";
+const GPT_OSS: &str = "gpt-oss-120b";
 
 fn schema() -> Value {
     json!({"type": "object", "properties": {
@@ -73,7 +74,7 @@ fn sse_text(events: &[(Option<String>, Value)], pick: impl Fn(&Value) -> Option<
 #[tokio::test]
 async fn chat_completions_json_schema_stream_and_not() {
     let h = Harness::start(&["alice"]).await;
-    for model in [GEMINI, CLAUDE] {
+    for model in [GEMINI, CLAUDE, GPT_OSS] {
         let (status, body) = h
             .post_json("/v1/chat/completions", &chat_body(model, false))
             .await;
@@ -102,9 +103,9 @@ async fn chat_completions_json_schema_stream_and_not() {
 }
 
 #[tokio::test]
-async fn chat_completions_json_object_on_both_families() {
+async fn chat_completions_json_object_on_every_family() {
     let h = Harness::start(&["alice"]).await;
-    for model in [GEMINI, CLAUDE] {
+    for model in [GEMINI, CLAUDE, GPT_OSS] {
         let (status, body) = h
             .post_json(
                 "/v1/chat/completions",
@@ -313,5 +314,31 @@ async fn bad_formats_are_400s_naming_the_field() {
     assert!(
         h.sim.stats().last_request.is_none(),
         "nothing reached the upstream"
+    );
+}
+
+#[tokio::test]
+async fn a_thinking_claude_is_asked_not_forced() {
+    let h = Harness::start(&["alice"]).await;
+    let (status, body) = h
+        .post_json(
+            "/v1/chat/completions",
+            &chat_body("claude-sonnet-4-6-thinking", false),
+        )
+        .await;
+    // Anthropic refuses a forced tool choice while thinking: the choice stays with the model,
+    // the function is offered and the system prompt asks for it.
+    assert_eq!(status, 200, "{body}");
+    let req = upstream(&h);
+    assert_eq!(
+        req["toolConfig"]["functionCallingConfig"],
+        json!({"mode": "VALIDATED"})
+    );
+    let decls = &req["tools"][0]["functionDeclarations"];
+    assert_eq!(decls[0]["name"], "structured_output");
+    let system = req["systemInstruction"]["parts"].to_string();
+    assert!(
+        system.contains("only by calling the function structured_output"),
+        "{system}"
     );
 }
