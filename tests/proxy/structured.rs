@@ -160,6 +160,8 @@ async fn responses_text_format_stream_and_not() {
         let (status, resp) = h.post_json("/v1/responses", &body(false)).await;
         assert_eq!(status, 200, "{resp}");
         assert_eq!(resp["status"], "completed");
+        // The response object repeats the format asked for, as the real API does.
+        assert_eq!(resp["text"]["format"]["name"], "Person", "{resp}");
         let output = resp["output"].as_array().unwrap();
         assert!(
             output.iter().all(|i| i["type"] != "function_call"),

@@ -2,7 +2,7 @@
 //! conversation it continues, what to show of the reasoning, the tool-name map and the request
 //! fields the response object echoes. Every 400 names the offending field path.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::items;
 use super::tools::{self, ToolNames};
@@ -58,6 +58,9 @@ pub struct Echo {
     pub service_tier: Option<String>,
     pub user: Option<String>,
     pub prompt_cache_key: Option<String>,
+    /// `text` as the response object repeats it: the format asked for (structured output
+    /// included) and the verbosity.
+    pub text: Value,
 }
 
 /// Parses and validates a `/v1/responses` request body.
@@ -147,6 +150,7 @@ pub fn parse_request(body: &[u8]) -> Result<(ChatRequest, ResponsesContext), Err
         service_tier: raw.service_tier,
         user: raw.user.clone(),
         prompt_cache_key: raw.prompt_cache_key.clone(),
+        text: text_echo(raw.text.as_ref()),
     };
     let chat = ChatRequest {
         model,
@@ -245,6 +249,18 @@ fn reasoning(
         .clone()
         .map(|e| if e == "xhigh" { "high".to_owned() } else { e });
     Ok((show, effort, summary))
+}
+
+/// The `text` object the response repeats: the client's format (or plain text) and verbosity.
+fn text_echo(text: Option<&RawText>) -> Value {
+    let format = text
+        .and_then(|t| t.format.clone())
+        .filter(|f| !f.is_null())
+        .unwrap_or_else(|| json!({"type": "text"}));
+    let verbosity = text
+        .and_then(|t| t.verbosity.clone())
+        .unwrap_or_else(|| "medium".into());
+    json!({"format": format, "verbosity": verbosity})
 }
 
 /// `text`: the structured-output format it asks for, and a note for a verbosity not honoured.
