@@ -59,6 +59,9 @@ pub enum OutputFormat {
         schema: Value,
         /// OpenAI `strict`; the upstream has no stricter mode, so it is recorded, not switched.
         strict: bool,
+        /// OpenAI's `description` of the format: what the answer is for.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        description: Option<String>,
     },
 }
 

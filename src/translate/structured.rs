@@ -44,6 +44,7 @@ pub fn from_anthropic(format: &Value, field: &str) -> Result<OutputFormat, Error
             name: DEFAULT_NAME.to_owned(),
             schema: schema_object(obj.get("schema"), &format!("{field}.schema"))?,
             strict: true,
+            description: None,
         }),
         other => Err(unknown(field, other, "json_schema")),
     }
@@ -92,6 +93,7 @@ pub fn from_gemini(
             name: DEFAULT_NAME.to_owned(),
             schema: schema_object(Some(&schema), field)?,
             strict: false,
+            description: None,
         }),
     }
 }
@@ -145,10 +147,21 @@ fn json_schema(obj: &Map<String, Value>, field: &str) -> Result<OutputFormat, Er
             ));
         }
     };
+    let description = match obj.get("description") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(d)) => Some(d.clone()).filter(|d| !d.is_empty()),
+        Some(_) => {
+            return Err(ErrorInfo::invalid(
+                &format!("{field}.description"),
+                "must be a string",
+            ));
+        }
+    };
     Ok(OutputFormat::JsonSchema {
         name,
         schema: schema_object(obj.get("schema"), &format!("{field}.schema"))?,
         strict,
+        description,
     })
 }
 
@@ -224,7 +237,8 @@ mod tests {
             Ok(OutputFormat::JsonObject)
         );
         let got = from_chat_completions(
-            &json!({"type": "json_schema", "json_schema": {"name": "Person", "schema": schema(), "strict": true}}),
+            &json!({"type": "json_schema", "json_schema": {"name": "Person", "schema": schema(),
+                "strict": true, "description": "who"}}),
             f,
         );
         assert_eq!(
@@ -232,7 +246,8 @@ mod tests {
             Ok(OutputFormat::JsonSchema {
                 name: "Person".into(),
                 schema: schema(),
-                strict: true
+                strict: true,
+                description: Some("who".into())
             })
         );
     }
@@ -269,7 +284,8 @@ mod tests {
             Ok(OutputFormat::JsonSchema {
                 name: "P".into(),
                 schema: schema(),
-                strict: false
+                strict: false,
+                description: None
             })
         );
         let err = from_responses(&json!({"type": "json_schema", "name": "P"}), "text.format");

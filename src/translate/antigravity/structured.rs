@@ -46,10 +46,15 @@ pub(super) struct StructuredOut {
 /// `thinking`: whether this request thinks; Claude refuses a forced tool choice then.
 pub(super) fn plan(req: &ChatRequest, family: Family, thinking: bool) -> StructuredOut {
     let mut out = StructuredOut::default();
-    let (label, schema) = match &req.output_format {
+    let (label, schema, description) = match &req.output_format {
         OutputFormat::Text => return out,
-        OutputFormat::JsonObject => ("json_object", None),
-        OutputFormat::JsonSchema { name, schema, .. } => (name.as_str(), Some(schema)),
+        OutputFormat::JsonObject => ("json_object", None, None),
+        OutputFormat::JsonSchema {
+            name,
+            schema,
+            description,
+            ..
+        } => (name.as_str(), Some(schema), description.as_deref()),
     };
     let cleaned = schema.map(|s| {
         let (cleaned, changes) = clean_schema(s);
@@ -61,6 +66,13 @@ pub(super) fn plan(req: &ChatRequest, family: Family, thinking: bool) -> Structu
         cleaned
     });
     if family == Family::Gemini {
+        // The format's description says what the answer is for; the schema's root carries it.
+        let cleaned = cleaned.map(|mut schema| {
+            if let (Some(d), Some(root)) = (description, schema.as_object_mut()) {
+                root.entry("description").or_insert_with(|| Value::from(d));
+            }
+            schema
+        });
         out.generation
             .insert("responseMimeType".into(), Value::from("application/json"));
         if let Some(schema) = cleaned {
@@ -77,7 +89,14 @@ pub(super) fn plan(req: &ChatRequest, family: Family, thinking: bool) -> Structu
         ));
         return out;
     }
-    emulate(req, family, thinking, label, cleaned, &mut out);
+    emulate(
+        req,
+        family,
+        thinking,
+        (label, description),
+        cleaned,
+        &mut out,
+    );
     out
 }
 
@@ -85,7 +104,7 @@ fn emulate(
     req: &ChatRequest,
     family: Family,
     thinking: bool,
-    label: &str,
+    (label, description): (&str, Option<&str>),
     schema: Option<Value>,
     out: &mut StructuredOut,
 ) {
@@ -100,10 +119,17 @@ fn emulate(
             Some(JSON_PROPERTY.to_owned()),
         ),
     };
+    let mut purpose = String::from(
+        "Give the final answer to the user by calling this function; its arguments are the \
+         answer.",
+    );
+    if let Some(d) = description {
+        purpose.push_str(" The answer: ");
+        purpose.push_str(d);
+    }
     out.declaration = Some(json!({
         "name": name,
-        "description": "Give the final answer to the user by calling this function; its \
-                        arguments are the answer.",
+        "description": purpose,
         "parameters": parameters,
     }));
     // The client's own tools stay callable (the real APIs allow tools and a format together):
@@ -175,6 +201,7 @@ mod tests {
             schema: json!({"type": "object", "properties": {"name": {"type": "string",
                 "minLength": 1}}, "required": ["name"], "additionalProperties": false}),
             strict: true,
+            description: None,
         }
     }
 
@@ -256,6 +283,21 @@ mod tests {
             out.calling_config,
             Some(json!({"mode": "ANY", "allowedFunctionNames": [name]}))
         );
+    }
+
+    #[test]
+    fn the_format_description_reaches_both_families() {
+        let format = OutputFormat::JsonSchema {
+            name: "P".into(),
+            schema: json!({"type": "object", "properties": {"a": {"type": "string"}}}),
+            strict: false,
+            description: Some("a person".into()),
+        };
+        let out = plan(&request(format.clone()), Family::Gemini, false);
+        assert_eq!(out.generation["responseSchema"]["description"], "a person");
+        let out = plan(&request(format), Family::Claude, false);
+        let decl = out.declaration.expect("a declaration");
+        assert!(decl["description"].as_str().unwrap().ends_with("a person"));
     }
 
     #[test]

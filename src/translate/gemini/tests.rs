@@ -328,7 +328,8 @@ fn response_mime_type_and_schema_fill_the_output_format() {
         OutputFormat::JsonSchema {
             name: "response".into(),
             schema: json!({"type": "object", "properties": {"a": {"type": "string"}}}),
-            strict: false
+            strict: false,
+            description: None
         }
     );
     let (chat, _) = parse(&json!({"contents": user,

@@ -524,7 +524,8 @@ fn text_format_fills_the_output_format() {
         OutputFormat::JsonSchema {
             name: "A".into(),
             schema,
-            strict: true
+            strict: true,
+            description: None
         }
     );
     let (chat, _) =

@@ -495,7 +495,8 @@ fn response_format_fills_the_output_format() {
         OutputFormat::JsonSchema {
             name: "A".into(),
             schema,
-            strict: true
+            strict: true,
+            description: None
         }
     );
     let req =
