@@ -10,4 +10,5 @@ pub mod ir;
 pub mod openai;
 pub mod responses;
 pub mod schema;
+pub mod structured;
 pub mod wire_checks;

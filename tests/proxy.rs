@@ -14,6 +14,7 @@ mod proxy {
     pub mod refusals;
     pub mod responses;
     pub mod routing;
+    pub mod structured;
     pub mod support;
     pub mod threads;
     pub mod transport;

@@ -180,7 +180,8 @@ impl Core {
                         plan.placeholder_tools.clone(),
                         &request_id,
                     )
-                    .with_notices(self.notices());
+                    .with_notices(self.notices())
+                    .with_structured_tool(plan.structured_tool.clone());
                     let collector = self.capture().collector(id, Stage::UpstreamEvents);
                     match self.first_events(chunks, decoder, collector).await {
                         First::Events(first, chunks, decoder, collector, finished) => {

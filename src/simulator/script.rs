@@ -4,6 +4,7 @@
 mod budget;
 mod directives;
 mod seen;
+mod structured;
 mod tools;
 
 use std::fmt::Write as _;
@@ -135,14 +136,19 @@ pub(crate) fn reply(
         .pointer("/toolConfig/functionCallingConfig/mode")
         .and_then(serde_json::Value::as_str)
         != Some("NONE");
-    let call =
-        if calls_allowed && turn.tool_results.is_empty() && !tools::declared(request).is_empty() {
-            d.tool
-                .clone()
-                .or_else(|| tools::choose(request, &text_refs))
-        } else {
-            None
-        };
+    // A forced choice (`mode: ANY`) is honoured first, even after a tool result.
+    let answered: Vec<&str> = turn.tool_results.iter().map(|r| r.name.as_str()).collect();
+    let forced = structured::forced_call(request, &text_refs, &answered);
+    let call = if forced.is_some() {
+        forced
+    } else if calls_allowed && turn.tool_results.is_empty() && !tools::declared(request).is_empty()
+    {
+        d.tool
+            .clone()
+            .or_else(|| tools::choose(request, &text_refs))
+    } else {
+        None
+    };
     if let Some((name, args)) = call {
         let mut part = json!({ "functionCall": { "name": name, "args": args } });
         if style == Style::Gemini {
@@ -153,7 +159,10 @@ pub(crate) fn reply(
         }
         events.push(vec![part]);
     } else {
-        let text = if turn.tool_results.is_empty() {
+        let json = structured::json_text(request, &greeting(model, &turn.text(), false));
+        let text = if let Some(json) = json {
+            json
+        } else if turn.tool_results.is_empty() {
             greeting(model, &turn.text(), d.long)
         } else {
             turn.tool_results

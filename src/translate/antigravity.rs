@@ -10,6 +10,7 @@ mod generation;
 mod notices;
 mod request;
 mod signatures;
+mod structured;
 mod tools;
 
 #[cfg(test)]
@@ -22,6 +23,7 @@ pub use signatures::{
     DEFAULT_CAPACITY, DEFAULT_TTL_MS, MIN_CLAUDE_SIGNATURE_LEN, SignatureRecord, SignatureStore,
     SignedThinking,
 };
+pub use structured::StructuredTool;
 
 /// The sentinel Gemini accepts in place of a lost `functionCall` thought signature
 /// (Claude rejects it, so it is never used there).

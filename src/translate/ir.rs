@@ -37,6 +37,38 @@ pub struct ChatRequest {
     /// has no control for): shown in the request's inspector with the upstream plan's notes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The requested answer format (OpenAI `response_format`, Responses `text.format`, Anthropic
+    /// `output_config.format`, Gemini `responseMimeType`/`responseSchema`).
+    #[serde(default, skip_serializing_if = "OutputFormat::is_text")]
+    pub output_format: OutputFormat,
+}
+
+/// What the answer's text must be. Parsed by `translate::structured`, honoured upstream by
+/// `translate::antigravity::structured` (generation config or a forced tool call).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum OutputFormat {
+    /// Free text: no constraint.
+    #[default]
+    Text,
+    /// Any JSON object (OpenAI `json_object`, Gemini `application/json` without a schema).
+    JsonObject,
+    /// JSON matching `schema` (a JSON schema as the client sent it, cleaned only upstream).
+    JsonSchema {
+        name: String,
+        schema: Value,
+        /// OpenAI `strict`; the upstream has no stricter mode, so it is recorded, not switched.
+        strict: bool,
+        /// OpenAI's `description` of the format: what the answer is for.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        description: Option<String>,
+    },
+}
+
+impl OutputFormat {
+    pub fn is_text(&self) -> bool {
+        matches!(self, Self::Text)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -203,6 +203,12 @@ pub fn cases() -> Vec<Case> {
             json!({"effort": "ultra"}),
         )
         .names("output_config.effort"),
+        set(
+            "output format of an unknown type",
+            "output_config",
+            json!({"format": {"type": "xml"}}),
+        )
+        .names("output_config.format.type"),
         set("top_k negative", "top_k", json!(-1)).names("top_k"),
         set("metadata is a string", "metadata", json!("user-1")).names("metadata"),
     ];

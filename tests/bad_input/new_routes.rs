@@ -94,9 +94,14 @@ pub fn cases() -> Vec<Case> {
             "max_output_tokens:",
         ),
         responses(
-            "structured output not yet",
-            |b| b["text"] = json!({"format": {"type": "json_object"}}),
+            "unknown structured output format",
+            |b| b["text"] = json!({"format": {"type": "grammar"}}),
             "text.format.type:",
+        ),
+        responses(
+            "json_schema without a schema",
+            |b| b["text"] = json!({"format": {"type": "json_schema", "name": "P"}}),
+            "text.format.schema:",
         ),
         Case::on(Api::Gemini, "not json", b"[1]".to_vec()).names("body"),
         gemini(
@@ -133,8 +138,8 @@ pub fn cases() -> Vec<Case> {
             "generationConfig.candidateCount:",
         ),
         gemini(
-            "json output not yet",
-            |b| b["generationConfig"] = json!({"responseMimeType": "application/json"}),
+            "an output mime type not served",
+            |b| b["generationConfig"] = json!({"responseMimeType": "text/x.enum"}),
             "generationConfig.responseMimeType:",
         ),
         gemini(

@@ -223,6 +223,12 @@ pub fn cases() -> Vec<Case> {
         )
         .names("response_format.type"),
         set(
+            "response_format json_schema without its schema",
+            "response_format",
+            json!({"type": "json_schema", "json_schema": {"name": "P"}}),
+        )
+        .names("response_format.json_schema.schema"),
+        set(
             "reasoning_effort unknown",
             "reasoning_effort",
             json!("extreme"),

@@ -8,8 +8,9 @@ use serde_json::Value;
 
 use self::blocks::{TextOr, ToolIds, message_content, system_parts};
 use crate::translate::ir::{
-    ChatRequest, Effort, ErrorInfo, Message, Role, Thinking, ToolChoice, ToolDef,
+    ChatRequest, Effort, ErrorInfo, Message, OutputFormat, Role, Thinking, ToolChoice, ToolDef,
 };
+use crate::translate::structured;
 
 /// A message thread (`anthropic-beta: message-threads-…`): the request starts one, or continues
 /// the one whose last answer was `previous_message_id` (whose messages it does not repeat).
@@ -134,6 +135,8 @@ struct WireRequest {
     tool_choice: Option<WireToolChoice>,
     thinking: Option<WireThinking>,
     output_config: Option<WireOutputConfig>,
+    /// The structured-outputs beta's spelling of `output_config.format`.
+    output_format: Option<Value>,
     metadata: Option<WireMetadata>,
     stop_sequences: Option<Vec<String>>,
     temperature: Option<f64>,
@@ -202,6 +205,8 @@ struct WireThinking {
 #[derive(Deserialize)]
 struct WireOutputConfig {
     effort: Option<String>,
+    /// Kept raw: `translate::structured` parses it and names the bad field.
+    format: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -236,9 +241,18 @@ impl WireRequest {
         let tools = convert_tools(self.tools.unwrap_or_default())?;
         let tool_choice = convert_tool_choice(self.tool_choice, &tools)?;
         let thinking = convert_thinking(self.thinking)?;
-        let effort = match self.output_config.and_then(|c| c.effort) {
+        let (effort, format) = match self.output_config {
+            Some(c) => (c.effort, c.format.filter(|f| !f.is_null())),
+            None => (None, None),
+        };
+        let effort = match effort {
             Some(effort) => Some(convert_effort(&effort)?),
             None => None,
+        };
+        let output_format = match (format, self.output_format.filter(|f| !f.is_null())) {
+            (Some(f), _) => structured::from_anthropic(&f, "output_config.format")?,
+            (None, Some(f)) => structured::from_anthropic(&f, "output_format")?,
+            (None, None) => OutputFormat::Text,
         };
         check_range("temperature", self.temperature, 2.0)?;
         check_range("top_p", self.top_p, 1.0)?;
@@ -268,6 +282,7 @@ impl WireRequest {
                 .and_then(|m| m.user_id)
                 .filter(|id| !id.is_empty()),
             notes: Vec::new(),
+            output_format,
         })
     }
 }

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::notices::{NoticeKind, Notices, Probe};
 use super::signatures::SignatureRecord;
+use super::structured::StructuredTool;
 use super::tools::PLACEHOLDER_PROPERTY;
 use crate::catalogue::Family;
 use crate::translate::ir::{StopReason, StreamEvent, Usage};
@@ -46,6 +47,8 @@ enum Open {
 pub struct StreamDecoder {
     family: Family,
     placeholder_tools: Vec<String>,
+    /// The synthetic structured-output tool: its call is the answer's text, not a tool call.
+    structured: Option<StructuredTool>,
     id_seed: String,
     generated_ids: u64,
     open: Open,
@@ -69,6 +72,7 @@ impl StreamDecoder {
         Self {
             family,
             placeholder_tools,
+            structured: None,
             id_seed: id_seed.to_owned(),
             generated_ids: 0,
             open: Open::None,
@@ -90,6 +94,14 @@ impl StreamDecoder {
     #[must_use]
     pub fn with_notices(mut self, notices: Arc<Notices>) -> Self {
         self.notices = notices;
+        self
+    }
+
+    /// Turns calls of the plan's synthetic structured-output tool into text (`UpstreamPlan::
+    /// structured_tool`).
+    #[must_use]
+    pub fn with_structured_tool(mut self, tool: Option<StructuredTool>) -> Self {
+        self.structured = tool;
         self
     }
 
@@ -312,6 +324,13 @@ impl StreamDecoder {
             None | Some(Value::Null) => json!({}),
             Some(other) => json!({"value": other}),
         };
+        if let Some(tool) = self.structured.as_ref().filter(|t| t.name == name) {
+            let text = structured_text(arguments, tool.unwrap.as_deref());
+            self.release_text(out);
+            self.saw_output = true;
+            out.push(StreamEvent::TextDelta { text });
+            return;
+        }
         if self.placeholder_tools.contains(&name)
             && let Some(args) = arguments.as_object_mut()
         {
@@ -368,6 +387,23 @@ impl StreamDecoder {
             _ => StopReason::EndTurn,
         }
     }
+}
+
+/// The answer's text from the synthetic tool's arguments: the object itself as JSON, or for
+/// `json_object` the serialized string it carries (kept verbatim, even if it is not valid JSON,
+/// so the client sees what the model wrote).
+fn structured_text(arguments: Value, unwrap: Option<&str>) -> String {
+    if let Some(property) = unwrap
+        && let Value::Object(mut args) = arguments
+    {
+        return match args.remove(property) {
+            Some(Value::String(s)) => s,
+            // A model that sent the object itself instead of its serialization.
+            Some(other) => other.to_string(),
+            None => Value::Object(args).to_string(),
+        };
+    }
+    arguments.to_string()
 }
 
 fn parse_usage(meta: &Value) -> Usage {

@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 use super::contents::{Encoder, merge_turns};
 use super::generation::{generation_config, wants_thinking};
 use super::signatures::SignatureStore;
+use super::structured::{self, StructuredOut, StructuredTool};
 use super::tools::declarations;
 use crate::catalogue::ModelSpec;
 use crate::translate::identity::{IdentityRules, scrub_system};
@@ -36,6 +37,9 @@ pub struct UpstreamPlan {
     pub placeholder_tools: Vec<String>,
     /// Human-readable notes on anything adjusted or dropped.
     pub notes: Vec<String>,
+    /// The synthetic tool emulating structured output, if any; pass to
+    /// `StreamDecoder::with_structured_tool`.
+    pub structured_tool: Option<StructuredTool>,
 }
 
 /// A session id stable across the turns of one conversation (it helps upstream caching): from
@@ -86,15 +90,27 @@ pub fn build_request(
 
     let mut tools = declarations(req, spec.family, thinking);
     notes.append(&mut tools.notes);
+    let mut format = structured::plan(req, spec.family, thinking);
+    notes.append(&mut format.notes);
+    tools.schema_changes.append(&mut format.schema_changes);
     let mut inner = Map::new();
     inner.insert("contents".into(), Value::Array(contents));
-    if let Some(system) = system_instruction(req, target.identity, &mut notes) {
+    let mut system = system_instruction(req, target.identity, &mut notes);
+    if let Some(line) = format.instruction.take() {
+        let system = system.get_or_insert_with(|| json!({"role": "user", "parts": []}));
+        if let Some(parts) = system["parts"].as_array_mut() {
+            parts.push(json!({"text": line}));
+        }
+    }
+    if let Some(system) = system {
         inner.insert("systemInstruction".into(), system);
     }
-    inner.insert(
-        "generationConfig".into(),
-        generation_config(req, spec, thinking, &mut notes),
-    );
+    let mut generation = generation_config(req, spec, thinking, &mut notes);
+    if let Some(cfg) = generation.as_object_mut() {
+        cfg.append(&mut format.generation);
+    }
+    inner.insert("generationConfig".into(), generation);
+    splice_structured_tool(&mut tools.tools, &mut tools.tool_config, &mut format);
     if let Some(t) = tools.tools {
         inner.insert("tools".into(), t);
     }
@@ -123,7 +139,30 @@ pub fn build_request(
         schema_changes: tools.schema_changes,
         placeholder_tools: tools.placeholder_tools,
         notes,
+        structured_tool: format.tool,
     })
+}
+
+/// Adds the synthetic structured-output function to the declarations and puts its calling
+/// config in place of the one the client's tool choice gave.
+fn splice_structured_tool(
+    tools: &mut Option<Value>,
+    tool_config: &mut Option<Value>,
+    format: &mut StructuredOut,
+) {
+    let Some(decl) = format.declaration.take() else {
+        return;
+    };
+    let tools = tools.get_or_insert_with(|| json!([{"functionDeclarations": []}]));
+    if let Some(decls) = tools
+        .pointer_mut("/0/functionDeclarations")
+        .and_then(Value::as_array_mut)
+    {
+        decls.push(decl);
+    }
+    if let Some(config) = format.calling_config.take() {
+        *tool_config = Some(json!({"functionCallingConfig": config}));
+    }
 }
 
 /// The `countTokens` body: `{"request": {contents, systemInstruction?, tools?}}` with no model or

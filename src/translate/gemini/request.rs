@@ -11,10 +11,11 @@ use super::wire::{
     RawTool, RawToolConfig,
 };
 use crate::translate::ir::{
-    Block, ChatRequest, Effort, ErrorInfo, ImageSource, Message, Role, Thinking, ToolChoice,
-    ToolDef, ToolResultContent,
+    Block, ChatRequest, Effort, ErrorInfo, ImageSource, Message, OutputFormat, Role, Thinking,
+    ToolChoice, ToolDef, ToolResultContent,
 };
 use crate::translate::openai::{decode, in_range, positive};
+use crate::translate::structured;
 use crate::translate::wire_checks::check_base64;
 
 /// The API's own limit on stop sequences.
@@ -87,6 +88,7 @@ pub fn parse_request(
             include_usage: true,
             user_id: None,
             notes,
+            output_format: config.output_format,
         },
         context,
     ))
@@ -501,6 +503,7 @@ struct Generation {
     thinking: Thinking,
     effort: Option<Effort>,
     show_thoughts: bool,
+    output_format: OutputFormat,
 }
 
 fn generation(raw: Option<RawGenerationConfig>) -> Result<Generation, ErrorInfo> {
@@ -514,6 +517,7 @@ fn generation(raw: Option<RawGenerationConfig>) -> Result<Generation, ErrorInfo>
             thinking: Thinking::Off,
             effort: None,
             show_thoughts: false,
+            output_format: OutputFormat::Text,
         });
     };
     let field = |name: &str| format!("generationConfig.{name}");
@@ -523,27 +527,12 @@ fn generation(raw: Option<RawGenerationConfig>) -> Result<Generation, ErrorInfo>
             "only 1 is supported",
         ));
     }
-    if let Some(mime) = c
-        .response_mime_type
-        .as_deref()
-        .filter(|m| *m != "text/plain")
-    {
-        return Err(ErrorInfo::invalid(
-            &field("responseMimeType"),
-            format!("{mime:?} output is not served on this route yet; ask for text/plain"),
-        ));
-    }
+    let output_format = structured::from_gemini(
+        c.response_mime_type.as_deref(),
+        c.response_schema.as_ref(),
+        c.response_json_schema.as_ref(),
+    )?;
     for (name, present) in [
-        (
-            "responseSchema",
-            c.response_schema.as_ref().is_some_and(|v| !v.is_null()),
-        ),
-        (
-            "responseJsonSchema",
-            c.response_json_schema
-                .as_ref()
-                .is_some_and(|v| !v.is_null()),
-        ),
         (
             "presencePenalty",
             c.presence_penalty.is_some_and(|p| p != 0.0),
@@ -620,6 +609,7 @@ fn generation(raw: Option<RawGenerationConfig>) -> Result<Generation, ErrorInfo>
         thinking,
         effort,
         show_thoughts,
+        output_format,
     })
 }
 

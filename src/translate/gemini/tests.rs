@@ -167,7 +167,7 @@ fn what_cannot_be_served_is_a_400_naming_the_field() {
             "generationConfig.candidateCount:",
         ),
         (
-            json!({"contents": user, "generationConfig": {"responseMimeType": "application/json"}}),
+            json!({"contents": user, "generationConfig": {"responseMimeType": "text/x.enum"}}),
             "generationConfig.responseMimeType:",
         ),
         (
@@ -313,4 +313,27 @@ fn a_failure_mid_stream_ends_with_the_google_error_body() {
     let whole: Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(whole[1]["error"]["status"], "RESOURCE_EXHAUSTED");
     assert_eq!(whole[1]["error"]["code"], 429);
+}
+
+#[test]
+fn response_mime_type_and_schema_fill_the_output_format() {
+    use crate::translate::ir::OutputFormat;
+    let user = json!([{"role": "user", "parts": [{"text": "hi"}]}]);
+    let (chat, _) = parse(&json!({"contents": user,
+        "generationConfig": {"responseMimeType": "application/json",
+            "responseSchema": {"type": "OBJECT", "properties": {"a": {"type": "STRING"}}}}}))
+    .unwrap();
+    assert_eq!(
+        chat.output_format,
+        OutputFormat::JsonSchema {
+            name: "response".into(),
+            schema: json!({"type": "object", "properties": {"a": {"type": "string"}}}),
+            strict: false,
+            description: None
+        }
+    );
+    let (chat, _) = parse(&json!({"contents": user,
+        "generationConfig": {"responseMimeType": "application/json"}}))
+    .unwrap();
+    assert_eq!(chat.output_format, OutputFormat::JsonObject);
 }

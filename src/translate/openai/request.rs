@@ -5,7 +5,10 @@ use serde_json::{Value, json};
 
 use super::messages;
 use super::wire::{RawFunctionDef, RawName, RawRequest, RawTool, RawToolChoice, StrOr};
-use crate::translate::ir::{ChatRequest, Effort, ErrorInfo, Thinking, ToolChoice, ToolDef};
+use crate::translate::ir::{
+    ChatRequest, Effort, ErrorInfo, OutputFormat, Thinking, ToolChoice, ToolDef,
+};
+use crate::translate::structured;
 
 /// The Chat Completions API's own limit on stop sequences.
 const MAX_STOP_SEQUENCES: usize = 4;
@@ -43,15 +46,10 @@ pub fn parse_request(body: &[u8]) -> Result<ChatRequest, ErrorInfo> {
     if raw.logprobs == Some(true) {
         return Err(ErrorInfo::invalid("logprobs", "not supported"));
     }
-    if let Some(format) = &raw.response_format {
-        // JSON modes are accepted but not enforced: the upstream offers no equivalent here.
-        if !matches!(format.kind.as_str(), "text" | "json_object" | "json_schema") {
-            return Err(ErrorInfo::invalid(
-                "response_format.type",
-                format!("unknown response format {:?}", format.kind),
-            ));
-        }
-    }
+    let output_format = match raw.response_format.as_ref().filter(|v| !v.is_null()) {
+        Some(format) => structured::from_chat_completions(format, "response_format")?,
+        None => OutputFormat::Text,
+    };
 
     let (system, messages) = messages::convert(raw_messages)?;
     let tools = tools(raw.tools, raw.functions)?;
@@ -91,6 +89,7 @@ pub fn parse_request(body: &[u8]) -> Result<ChatRequest, ErrorInfo> {
         // `prompt_cache_key` is OpenAI's newer, dedicated knob for the same stability.
         user_id: raw.user.or(raw.prompt_cache_key).filter(|u| !u.is_empty()),
         notes: Vec::new(),
+        output_format,
     })
 }
 

@@ -75,7 +75,8 @@ pub(super) struct RawRequest {
     pub reasoning: Option<RawReasoning>,
     pub user: Option<String>,
     pub prompt_cache_key: Option<String>,
-    pub response_format: Option<RawResponseFormat>,
+    /// Kept raw: `translate::structured` parses it and names the bad field.
+    pub response_format: Option<serde_json::Value>,
     pub logprobs: Option<bool>,
 }
 
@@ -158,10 +159,4 @@ pub(super) struct RawStreamOptions {
 #[derive(Debug, Deserialize)]
 pub(super) struct RawReasoning {
     pub effort: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-pub(super) struct RawResponseFormat {
-    #[serde(rename = "type")]
-    pub kind: String,
 }

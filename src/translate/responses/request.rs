@@ -2,13 +2,14 @@
 //! conversation it continues, what to show of the reasoning, the tool-name map and the request
 //! fields the response object echoes. Every 400 names the offending field path.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::items;
 use super::tools::{self, ToolNames};
 use super::wire::{RawReasoning, RawRequest, RawText};
-use crate::translate::ir::{ChatRequest, ErrorInfo, Thinking};
+use crate::translate::ir::{ChatRequest, ErrorInfo, OutputFormat, Thinking};
 use crate::translate::openai::{decode, effort, in_range, positive};
+use crate::translate::structured;
 
 /// Longer names are certainly not model ids; this keeps error messages and logs bounded.
 const MAX_MODEL_LEN: usize = 256;
@@ -57,6 +58,9 @@ pub struct Echo {
     pub service_tier: Option<String>,
     pub user: Option<String>,
     pub prompt_cache_key: Option<String>,
+    /// `text` as the response object repeats it: the format asked for (structured output
+    /// included) and the verbosity.
+    pub text: Value,
 }
 
 /// Parses and validates a `/v1/responses` request body.
@@ -98,7 +102,7 @@ pub fn parse_request(body: &[u8]) -> Result<(ChatRequest, ResponsesContext), Err
     let tool_choice = tools::tool_choice(raw.tool_choice, &tools)?;
     let (show_summary, reasoning_effort, reasoning_summary) = reasoning(raw.reasoning.as_ref())?;
     let effort = effort(None, reasoning_effort.clone())?;
-    check_text(raw.text.as_ref(), &mut notes)?;
+    let output_format = check_text(raw.text.as_ref(), &mut notes)?;
     let encrypted_reasoning = includes(raw.include.as_deref())?;
     let parallel_tool_calls = raw.parallel_tool_calls.unwrap_or(true);
     let max_tool_calls = match raw.max_tool_calls {
@@ -146,6 +150,7 @@ pub fn parse_request(body: &[u8]) -> Result<(ChatRequest, ResponsesContext), Err
         service_tier: raw.service_tier,
         user: raw.user.clone(),
         prompt_cache_key: raw.prompt_cache_key.clone(),
+        text: text_echo(raw.text.as_ref()),
     };
     let chat = ChatRequest {
         model,
@@ -173,6 +178,7 @@ pub fn parse_request(body: &[u8]) -> Result<(ChatRequest, ResponsesContext), Err
             .or(raw.user)
             .filter(|u| !u.is_empty()),
         notes,
+        output_format,
     };
     let context = ResponsesContext {
         previous_response_id: raw.previous_response_id.filter(|p| !p.is_empty()),
@@ -245,28 +251,34 @@ fn reasoning(
     Ok((show, effort, summary))
 }
 
-fn check_text(text: Option<&RawText>, notes: &mut Vec<String>) -> Result<(), ErrorInfo> {
+/// The `text` object the response repeats: the client's format (or plain text) and verbosity.
+fn text_echo(text: Option<&RawText>) -> Value {
+    let format = text
+        .and_then(|t| t.format.clone())
+        .filter(|f| !f.is_null())
+        .unwrap_or_else(|| json!({"type": "text"}));
+    let verbosity = text
+        .and_then(|t| t.verbosity.clone())
+        .unwrap_or_else(|| "medium".into());
+    json!({"format": format, "verbosity": verbosity})
+}
+
+/// `text`: the structured-output format it asks for, and a note for a verbosity not honoured.
+fn check_text(text: Option<&RawText>, notes: &mut Vec<String>) -> Result<OutputFormat, ErrorInfo> {
     let Some(text) = text else {
-        return Ok(());
+        return Ok(OutputFormat::Text);
     };
-    if let Some(format) = &text.format
-        && format.kind != "text"
-    {
-        return Err(ErrorInfo::invalid(
-            "text.format.type",
-            format!(
-                "{:?} output is not served on /v1/responses yet; ask for text",
-                format.kind
-            ),
-        ));
-    }
+    let format = match text.format.as_ref().filter(|v| !v.is_null()) {
+        Some(format) => structured::from_responses(format, "text.format")?,
+        None => OutputFormat::Text,
+    };
     if let Some(verbosity) = text.verbosity.as_deref().filter(|v| *v != "medium") {
         notes.push(format!(
             "text.verbosity {verbosity:?}: the upstream has no verbosity control; answered at its \
              own length"
         ));
     }
-    Ok(())
+    Ok(format)
 }
 
 /// Whether encrypted reasoning is asked for; other entries must be ones that add nothing here.

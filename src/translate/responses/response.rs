@@ -140,7 +140,11 @@ pub fn response_object(
         "service_tier": echo.service_tier.as_deref().unwrap_or("default"),
         "store": meta.request.store,
         "temperature": echo.temperature.unwrap_or(1.0),
-        "text": {"format": {"type": "text"}, "verbosity": "medium"},
+        "text": if echo.text.is_null() {
+            json!({"format": {"type": "text"}, "verbosity": "medium"})
+        } else {
+            echo.text.clone()
+        },
         "tool_choice": echo.tool_choice,
         "tools": echo.tools,
         "top_logprobs": 0,

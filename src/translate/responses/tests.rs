@@ -511,3 +511,25 @@ fn custom_tools_take_free_form_input() {
         }
     );
 }
+
+#[test]
+fn text_format_fills_the_output_format() {
+    use crate::translate::ir::OutputFormat;
+    let schema = json!({"type": "object", "properties": {"a": {"type": "string"}}});
+    let (chat, _) = parse(&json!({"model": "m", "input": "hi", "text": {"format":
+        {"type": "json_schema", "name": "A", "schema": schema, "strict": true}}}))
+    .unwrap();
+    assert_eq!(
+        chat.output_format,
+        OutputFormat::JsonSchema {
+            name: "A".into(),
+            schema,
+            strict: true,
+            description: None
+        }
+    );
+    let (chat, _) =
+        parse(&json!({"model": "m", "input": "hi", "text": {"format": {"type": "json_object"}}}))
+            .unwrap();
+    assert_eq!(chat.output_format, OutputFormat::JsonObject);
+}

@@ -111,12 +111,7 @@ pub(crate) struct RawReasoning {
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct RawText {
-    pub format: Option<RawFormat>,
+    /// Kept raw: `translate::structured` parses it and names the bad field.
+    pub format: Option<Value>,
     pub verbosity: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-pub(crate) struct RawFormat {
-    #[serde(rename = "type")]
-    pub kind: String,
 }

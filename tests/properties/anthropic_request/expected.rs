@@ -3,7 +3,7 @@
 //! `max_tokens` saturated to `u32` and empty stop sequences dropped.
 
 use anti_api_tui::translate::ir::{
-    Block, ChatRequest, Effort, ImageSource, Message, Thinking, ToolChoice, ToolDef,
+    Block, ChatRequest, Effort, ImageSource, Message, OutputFormat, Thinking, ToolChoice, ToolDef,
     ToolResultContent,
 };
 use serde_json::Value;
@@ -132,5 +132,6 @@ pub(super) fn expected(r: &Request) -> ChatRequest {
         include_usage: false,
         user_id: r.user_id.clone().filter(|u| !u.is_empty()),
         notes: Vec::new(),
+        output_format: OutputFormat::Text,
     }
 }

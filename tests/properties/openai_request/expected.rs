@@ -3,8 +3,8 @@
 //! next to tool calls is dropped, empty stop sequences are dropped.
 
 use anti_api_tui::translate::ir::{
-    Block, ChatRequest, Effort, ImageSource, Message, Role, Thinking, ToolChoice, ToolDef,
-    ToolResultContent,
+    Block, ChatRequest, Effort, ImageSource, Message, OutputFormat, Role, Thinking, ToolChoice,
+    ToolDef, ToolResultContent,
 };
 use base64::Engine as _;
 use serde_json::{Value, json};
@@ -161,5 +161,6 @@ pub(super) fn expected(r: &Request) -> ChatRequest {
         include_usage: r.include_usage.unwrap_or(false),
         user_id: r.user.clone().filter(|u| !u.is_empty()),
         notes: Vec::new(),
+        output_format: OutputFormat::Text,
     }
 }

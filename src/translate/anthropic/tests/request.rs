@@ -317,3 +317,23 @@ fn empty_stop_sequences_are_dropped() {
     body["stop_sequences"] = json!(["", "END", ""]);
     assert_eq!(parse(&body).stop, vec!["END".to_owned()]);
 }
+
+#[test]
+fn output_config_format_fills_the_output_format() {
+    use crate::translate::ir::OutputFormat;
+    let schema = json!({"type": "object", "properties": {"a": {"type": "string"}}});
+    for field in ["output_config", "output_format"] {
+        let format = json!({"type": "json_schema", "schema": schema});
+        let wrapped = if field == "output_config" {
+            json!({"format": format, "effort": "low"})
+        } else {
+            format
+        };
+        let req = parse(&json!({"model": "m", "max_tokens": 8,
+            "messages": [{"role": "user", "content": "hi"}], field: wrapped}));
+        assert!(
+            matches!(&req.output_format, OutputFormat::JsonSchema { schema: s, .. } if *s == schema),
+            "{field}"
+        );
+    }
+}

@@ -522,3 +522,45 @@ fn events_fold_into_the_expected_response() {
     );
     assert_eq!(r.stop_reason, StopReason::ToolUse);
 }
+
+#[test]
+fn the_structured_tool_call_is_the_answer_text_with_end_turn() {
+    use crate::translate::antigravity::StructuredTool;
+    let tool = StructuredTool {
+        name: "structured_output".into(),
+        unwrap: None,
+    };
+    let mut dec = claude().with_structured_tool(Some(tool));
+    let events = run(
+        &mut dec,
+        &[
+            chunk(json!([{"functionCall": {"name": "structured_output", "args": {"a": 1}}}])),
+            finish_chunk("STOP"),
+        ],
+    );
+    assert_eq!(events[0], text(r#"{"a":1}"#));
+    assert_eq!(last_finish(&events).0, StopReason::EndTurn);
+}
+
+#[test]
+fn json_object_emulation_unwraps_the_serialized_string() {
+    use crate::translate::antigravity::StructuredTool;
+    let tool = StructuredTool {
+        name: "structured_output".into(),
+        unwrap: Some("json".into()),
+    };
+    let mut dec = StreamDecoder::new(Family::GptOss, vec![], "s").with_structured_tool(Some(tool));
+    let events = run(
+        &mut dec,
+        &[
+            chunk(json!([{"functionCall": {"name": "structured_output",
+                "args": {"json": "{\"k\": [1]}"}}}])),
+            chunk(json!([{"functionCall": {"name": "Other", "args": {}}}])),
+            finish_chunk("STOP"),
+        ],
+    );
+    assert_eq!(events[0], text("{\"k\": [1]}"));
+    assert!(matches!(&events[1], StreamEvent::ToolCall { name, .. } if name == "Other"));
+    // A real tool call in the same answer still asks the client to run it.
+    assert_eq!(last_finish(&events).0, StopReason::ToolUse);
+}

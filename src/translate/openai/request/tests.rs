@@ -480,3 +480,32 @@ fn tool_call_arguments_keep_every_digit_of_a_float() {
     };
     assert_eq!(input["x"].as_f64(), Some(2.905_946_266_496_462_6e44));
 }
+
+#[test]
+fn response_format_fills_the_output_format() {
+    use crate::translate::ir::OutputFormat;
+    let hi = json!([{"role": "user", "content": "hi"}]);
+    let schema = json!({"type": "object", "properties": {"a": {"type": "string"}}});
+    let req = parse(
+        &json!({"model": "m", "messages": hi, "response_format": {"type": "json_schema",
+        "json_schema": {"name": "A", "schema": schema, "strict": true}}}),
+    );
+    assert_eq!(
+        req.output_format,
+        OutputFormat::JsonSchema {
+            name: "A".into(),
+            schema,
+            strict: true,
+            description: None
+        }
+    );
+    let req =
+        parse(&json!({"model": "m", "messages": hi, "response_format": {"type": "json_object"}}));
+    assert_eq!(req.output_format, OutputFormat::JsonObject);
+    let req = parse(&json!({"model": "m", "messages": hi, "response_format": {"type": "text"}}));
+    assert_eq!(req.output_format, OutputFormat::Text);
+    assert!(
+        reject(&json!({"model": "m", "messages": hi, "response_format": {"type": "json_schema"}}))
+            .starts_with("response_format.json_schema:")
+    );
+}
