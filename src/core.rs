@@ -252,7 +252,21 @@ impl Core {
     /// Signatures a client sent back on its function calls (the Gemini API carries them),
     /// kept so the upstream request replays them as given.
     pub fn remember_tool_signatures(&self, signatures: &[(String, String)]) {
-        if signatures.is_empty() {
+        self.record_signatures(signatures.iter().map(|(tool_id, signature)| {
+            crate::translate::antigravity::SignatureRecord::ToolCall {
+                tool_id: tool_id.clone(),
+                signature: signature.clone(),
+            }
+        }));
+    }
+
+    /// Puts signature records into the bounded store, stamped now.
+    fn record_signatures(
+        &self,
+        records: impl IntoIterator<Item = crate::translate::antigravity::SignatureRecord>,
+    ) {
+        let mut records = records.into_iter().peekable();
+        if records.peek().is_none() {
             return;
         }
         let now = Utc::now().timestamp_millis();
@@ -261,14 +275,8 @@ impl Core {
             .signatures
             .lock()
             .expect("signature store poisoned");
-        for (tool_id, signature) in signatures {
-            store.record(
-                crate::translate::antigravity::SignatureRecord::ToolCall {
-                    tool_id: tool_id.clone(),
-                    signature: signature.clone(),
-                },
-                now,
-            );
+        for record in records {
+            store.record(record, now);
         }
     }
 

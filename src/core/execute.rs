@@ -467,19 +467,7 @@ impl Core {
     }
 
     pub(super) fn remember_signatures(&self, decoder: &mut StreamDecoder) {
-        let records = decoder.take_signatures();
-        if records.is_empty() {
-            return;
-        }
-        let now = Utc::now().timestamp_millis();
-        let mut store = self
-            .inner
-            .signatures
-            .lock()
-            .expect("signature store poisoned");
-        for record in records {
-            store.record(record, now);
-        }
+        self.record_signatures(decoder.take_signatures());
     }
 
     async fn token(&self, account: &str, force: bool) -> Result<String, ErrorInfo> {

@@ -11,7 +11,7 @@ mod wire;
 
 pub(crate) use content::image_source;
 pub use request::parse_request;
-pub(crate) use request::{decode, effort, in_range, positive};
+pub(crate) use request::{decode, effort, in_range, model_name, positive};
 pub use response::{error_json, response_json};
 pub use stream::StreamEncoder;
 pub(crate) use wire::StrOr;

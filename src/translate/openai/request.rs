@@ -19,18 +19,7 @@ const MAX_MODEL_LEN: usize = 256;
 pub fn parse_request(body: &[u8]) -> Result<ChatRequest, ErrorInfo> {
     let raw: RawRequest = decode(body)?;
 
-    let model = raw
-        .model
-        .ok_or_else(|| ErrorInfo::invalid("model", "required"))?;
-    if model.trim().is_empty() {
-        return Err(ErrorInfo::invalid("model", "must be a non-empty string"));
-    }
-    if model.len() > MAX_MODEL_LEN {
-        return Err(ErrorInfo::invalid(
-            "model",
-            format!("must be at most {MAX_MODEL_LEN} characters"),
-        ));
-    }
+    let model = model_name(raw.model)?;
     let raw_messages = raw
         .messages
         .ok_or_else(|| ErrorInfo::invalid("messages", "required"))?;
@@ -91,6 +80,21 @@ pub fn parse_request(body: &[u8]) -> Result<ChatRequest, ErrorInfo> {
         notes: Vec::new(),
         output_format,
     })
+}
+
+/// The `model` field of an OpenAI-format body: present, non-empty, of a bounded length.
+pub(crate) fn model_name(model: Option<String>) -> Result<String, ErrorInfo> {
+    let model = model.ok_or_else(|| ErrorInfo::invalid("model", "required"))?;
+    if model.trim().is_empty() {
+        return Err(ErrorInfo::invalid("model", "must be a non-empty string"));
+    }
+    if model.len() > MAX_MODEL_LEN {
+        return Err(ErrorInfo::invalid(
+            "model",
+            format!("must be at most {MAX_MODEL_LEN} characters"),
+        ));
+    }
+    Ok(model)
 }
 
 /// Decodes the body into the typed shape; type errors name the field path, syntax errors the

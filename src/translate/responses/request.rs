@@ -8,11 +8,9 @@ use super::items;
 use super::tools::{self, ToolNames};
 use super::wire::{RawReasoning, RawRequest, RawText};
 use crate::translate::ir::{ChatRequest, ErrorInfo, OutputFormat, Thinking};
-use crate::translate::openai::{decode, effort, in_range, positive};
+use crate::translate::openai::{decode, effort, in_range, model_name, positive};
 use crate::translate::structured;
 
-/// Longer names are certainly not model ids; this keeps error messages and logs bounded.
-const MAX_MODEL_LEN: usize = 256;
 const ENCRYPTED_REASONING: &str = "reasoning.encrypted_content";
 /// `include` entries that name outputs of hosted tools, which never occur here: nothing to add.
 const HOSTED_INCLUDES: &[&str] = &[
@@ -67,18 +65,7 @@ pub struct Echo {
 pub fn parse_request(body: &[u8]) -> Result<(ChatRequest, ResponsesContext), ErrorInfo> {
     let raw: RawRequest = decode(body)?;
     refuse_unserved(&raw)?;
-    let model = raw
-        .model
-        .ok_or_else(|| ErrorInfo::invalid("model", "required"))?;
-    if model.trim().is_empty() {
-        return Err(ErrorInfo::invalid("model", "must be a non-empty string"));
-    }
-    if model.len() > MAX_MODEL_LEN {
-        return Err(ErrorInfo::invalid(
-            "model",
-            format!("must be at most {MAX_MODEL_LEN} characters"),
-        ));
-    }
+    let model = model_name(raw.model)?;
     let input = raw
         .input
         .ok_or_else(|| ErrorInfo::invalid("input", "required"))?;
