@@ -13,7 +13,9 @@ use super::error_response;
 use crate::core::{Conversation, Core};
 use crate::translate::anthropic::Thread;
 use crate::translate::client_api::{ApiFormat, Context};
-use crate::translate::ir::{Block, ChatRequest, ChatResponse, ErrorInfo, ErrorKind, Message, Role};
+use crate::translate::ir::{
+    Block, ChatRequest, ChatResponse, ErrorInfo, ErrorKind, Message, Role, unanswered_tool_result,
+};
 use crate::translate::responses::check_outputs;
 
 /// Readies `req` for the engine as its context says.
@@ -62,10 +64,13 @@ pub fn prepare(core: &Core, req: &mut ChatRequest, context: &Context) -> Result<
                     )
                 })?;
                 put_in_front(req, &stored);
-                check_outputs(&req.messages).map_err(|e| ErrorInfo {
-                    message: e.message.replacen("input", "messages", 1),
-                    ..e
-                })
+                match unanswered_tool_result(&req.messages) {
+                    None => Ok(()),
+                    Some(id) => Err(ErrorInfo::invalid(
+                        "messages",
+                        format!("no tool_use has id {id:?}, in this request or the thread"),
+                    )),
+                }
             }
         },
     }

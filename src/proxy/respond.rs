@@ -19,7 +19,7 @@ use super::guard::RequestGuard;
 use crate::core::{Core, Opened};
 use crate::events::Outcome;
 use crate::translate::anthropic::estimate_input_tokens;
-use crate::translate::client_api::{Context, Reply, StreamEncoder};
+use crate::translate::client_api::{ApiFormat, Context, Reply, SignatureLookup, StreamEncoder};
 use crate::translate::ir::{ChatRequest, ErrorInfo, ErrorKind, ResponseBuilder, StreamEvent};
 
 pub async fn respond(
@@ -48,7 +48,9 @@ pub async fn respond(
         created: chrono::Utc::now().timestamp(),
         show_thinking: api.shows_thinking(&req, &context, opened.thinking),
         input_estimate,
-        signatures: Some(Arc::new(move |id: &str| lookup.tool_signature(id))),
+        // Only the Gemini API hands call signatures to its clients.
+        signatures: (api == ApiFormat::Gemini)
+            .then(|| Arc::new(move |id: &str| lookup.tool_signature(id)) as SignatureLookup),
     };
     if req.stream {
         stream_response(&core, req, context, reply, opened, guard)

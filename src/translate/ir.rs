@@ -262,6 +262,22 @@ pub enum StreamEvent {
     },
 }
 
+/// The id of the first tool result that answers no earlier tool use, if any (a conversation
+/// joined from stored turns and new messages is checked once it is whole).
+pub fn unanswered_tool_result(messages: &[Message]) -> Option<&str> {
+    let mut calls: Vec<&str> = Vec::new();
+    for block in messages.iter().flat_map(|m| &m.content) {
+        match block {
+            Block::ToolUse { id, .. } => calls.push(id),
+            Block::ToolResult { tool_use_id, .. } if !calls.contains(&tool_use_id.as_str()) => {
+                return Some(tool_use_id);
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Folds stream events into a complete response: non-streaming is "stream and aggregate".
 #[derive(Debug, Default)]
 pub struct ResponseBuilder {

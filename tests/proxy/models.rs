@@ -119,16 +119,7 @@ async fn deprecated_ids_in_the_live_list_override_builtin_ids() {
         assert_eq!(last_model(&h), "gemini-3-flash");
     }
     // `/v1/models` no longer offers it.
-    let listed: Value = h
-        .http
-        .get(format!("{}/v1/models", h.base))
-        .header("authorization", "Bearer test")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, listed) = h.get_json("/v1/models").await;
     let ids: Vec<&str> = listed["data"]
         .as_array()
         .unwrap()

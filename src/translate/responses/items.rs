@@ -9,7 +9,9 @@ use serde_json::{Map, Value, json};
 use super::reasoning;
 use super::tools::ToolNames;
 use super::wire::{RawItem, RawPart, StrOr};
-use crate::translate::ir::{Block, ErrorInfo, ImageSource, Message, Role, ToolResultContent};
+use crate::translate::ir::{
+    Block, ErrorInfo, ImageSource, Message, Role, ToolResultContent, unanswered_tool_result,
+};
 use crate::translate::openai::image_source;
 
 /// Converts `input` into leading system parts and the conversation.
@@ -38,26 +40,16 @@ pub(super) fn convert(
 /// Every tool output answers a call made earlier in the conversation (after a stored
 /// `previous_response_id` conversation has been put in front of the new items).
 pub fn check_outputs(messages: &[Message]) -> Result<(), ErrorInfo> {
-    let mut calls: Vec<&str> = Vec::new();
-    for message in messages {
-        for block in &message.content {
-            match block {
-                Block::ToolUse { id, .. } => calls.push(id),
-                Block::ToolResult { tool_use_id, .. } if !calls.contains(&tool_use_id.as_str()) => {
-                    return Err(ErrorInfo::invalid(
-                        "input",
-                        format!(
-                            "no function_call with call_id {tool_use_id:?} precedes its output \
-                             (send the call item, or previous_response_id of the response that \
-                             made it)"
-                        ),
-                    ));
-                }
-                _ => {}
-            }
-        }
+    match unanswered_tool_result(messages) {
+        None => Ok(()),
+        Some(call_id) => Err(ErrorInfo::invalid(
+            "input",
+            format!(
+                "no function_call with call_id {call_id:?} precedes its output (send the call \
+                 item, or previous_response_id of the response that made it)"
+            ),
+        )),
     }
-    Ok(())
 }
 
 #[derive(Default)]
