@@ -3,8 +3,10 @@
 //! accounts and models.
 
 mod conversations;
+mod dry_run;
 mod execute;
 mod notice;
+mod plan;
 mod polling;
 mod quota;
 mod refusals;
@@ -14,6 +16,7 @@ mod version;
 pub use conversations::Conversation;
 pub use execute::Opened;
 pub use execute::human_duration;
+pub use plan::{Plan, PlannedTarget};
 pub use quota::LatencyBook;
 pub use stream::EventStream;
 pub use version::VersionGate;
@@ -199,10 +202,14 @@ impl Core {
 
     /// Where a request for `req.model` would go.
     pub fn route(&self, req: &ChatRequest) -> Result<Route, ErrorInfo> {
-        let wants_thinking = req.thinking != Thinking::Off || req.effort.is_some();
+        self.route_name(&req.model, wants_thinking(req))
+    }
+
+    /// Where a request for the model name `model` would go.
+    fn route_name(&self, model: &str, wants_thinking: bool) -> Result<Route, ErrorInfo> {
         let catalogue = self.inner.catalogue.read().expect("catalogue poisoned");
         let flows = self.inner.flows.read().expect("flows poisoned");
-        let mut route = routing::resolve(&req.model, &catalogue, &flows, wants_thinking)?;
+        let mut route = routing::resolve(model, &catalogue, &flows, wants_thinking)?;
         if route.flow.as_deref() == Some("fast") {
             routing::order_by_latency(&mut route, |model| self.inner.latency.median(model));
         }
@@ -283,4 +290,9 @@ impl Core {
     pub fn usable_accounts(&self) -> usize {
         self.inner.accounts.usable_count(Utc::now())
     }
+}
+
+/// Whether a request asks for thinking (which routes a family name to its thinking model).
+pub fn wants_thinking(req: &ChatRequest) -> bool {
+    req.thinking != Thinking::Off || req.effort.is_some()
 }

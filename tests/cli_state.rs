@@ -138,3 +138,39 @@ fn accounts_list_json_never_shows_tokens() {
         assert_eq!(mode, 0o600);
     }
 }
+
+/// `[models.account_order]` puts bob first for gemini-3-flash: the proxy serves from bob, and
+/// `route` must say so (it listed alice first while the proxy used bob).
+#[test]
+fn route_follows_the_configured_account_order() {
+    let (home, _) = seeded_home();
+    std::fs::write(
+        Paths::under(home.path()).config_file,
+        "[models.account_order]\n\"gemini-3-flash\" = [\"bob@example.com\"]\n",
+    )
+    .unwrap();
+    let (ok, out, err) = run(home.path(), &["route", "gemini-3-flash", "--json"]);
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let usable: Vec<&str> = v["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["usable"] == true)
+        .map(|c| c["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(usable, ["bob@example.com", "alice@example.com"], "{out}");
+    let (ok, text, err) = run(home.path(), &["route", "gemini-3-flash"]);
+    assert!(ok, "{err}");
+    assert!(
+        text.contains("1. gemini-3-flash on bob@example.com, alice@example.com"),
+        "{text}"
+    );
+    let (ok, text, _) = run(home.path(), &["route", "claude-sonnet-4-6"]);
+    assert!(ok);
+    assert!(
+        text.contains("skips alice@example.com: cooling down, usable in 1")
+            && text.contains("RATE_LIMIT_EXCEEDED"),
+        "{text}"
+    );
+}

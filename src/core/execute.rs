@@ -72,14 +72,7 @@ impl Core {
         let mut skipped: Vec<(String, SkipReason)> = Vec::new();
         let mut attempt = 0;
         for target in &route.targets {
-            let selection = self.accounts().select_model(
-                &target.spec.id,
-                &target.spec.upstream,
-                pinned.or(target.account.as_deref()),
-                Utc::now(),
-            );
-            let mut selection = selection;
-            self.apply_account_order(&target.spec.id, &mut selection.usable);
+            let selection = self.candidates(target, pinned, Utc::now());
             skipped.extend(
                 selection
                     .skipped
@@ -436,21 +429,6 @@ impl Core {
         bytes.push(b'}');
         self.capture()
             .record(id, Stage::UpstreamRequest, bytes.into());
-    }
-
-    /// Puts the accounts configured for `model` (`[models.account_order]`) first, in that order.
-    fn apply_account_order(&self, model: &str, usable: &mut [String]) {
-        let Some(order) = self.config().models.account_order.get(model) else {
-            return;
-        };
-        let snapshot = self.accounts().snapshot();
-        let rank = |id: &String| {
-            order
-                .iter()
-                .position(|key| snapshot.iter().any(|a| &a.id == id && a.matches(key)))
-                .unwrap_or(usize::MAX)
-        };
-        usable.sort_by_key(rank);
     }
 
     /// When no account was tried, the routing decision is still worth keeping.

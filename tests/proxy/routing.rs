@@ -234,6 +234,13 @@ async fn a_configured_account_order_per_model_is_followed() {
         );
     })
     .await;
+    // The plan the CLI and the console show names the account the proxy then uses.
+    let plan = h.core.plan("claude-sonnet-4-6", false, None).unwrap();
+    assert_eq!(
+        plan.email(&plan.targets[0].selection.usable[0]),
+        "second@example.com"
+    );
+    assert!(plan.describe()[1].contains("on second@example.com, first@example.com"));
     let (status, _) = h.post_json("/v1/messages", &ask("claude-sonnet-4-6")).await;
     assert_eq!(status, 200);
     assert_eq!(

@@ -26,9 +26,7 @@ use crate::events::RequestId;
 use crate::proxy::{ACCOUNT_HEADER, REPLAY_HEADER};
 use crate::routing;
 use crate::store::HistoryStore;
-use crate::translate::antigravity::{SignatureStore, UpstreamTarget, build_request, session_id};
 use crate::translate::client_api::{ApiFormat, Endpoint, Inbound};
-use std::fmt::Write as _;
 
 struct LoginSession {
     paste: mpsc::Sender<String>,
@@ -359,8 +357,7 @@ impl EffectRunner {
                 row.api
             )
         })?;
-        Ok(dry_run_text(
-            &self.core,
+        Ok(self.core.dry_run(
             api,
             &Inbound {
                 path: &row.path,
@@ -494,44 +491,10 @@ impl EffectRunner {
     }
 
     fn what_if(&self, name: &str) -> Vec<String> {
-        let now = Utc::now();
-        let route = match routing::resolve(name, &self.core.catalogue(), &self.core.flows(), false)
-        {
-            Ok(route) => route,
-            Err(e) => return vec![format!("error: {}", e.message)],
-        };
-        let mut lines = vec![match (&route.flow, &route.via) {
-            (Some(flow), _) => format!("flow {flow}: {} targets", route.targets.len()),
-            (None, Some(via)) => format!("model via {via:?}"),
-            (None, None) => "model".to_owned(),
-        }];
-        for (n, target) in route.targets.iter().enumerate() {
-            let selection = self.core.accounts().select_model(
-                &target.spec.id,
-                &target.spec.upstream,
-                target.account.as_deref(),
-                now,
-            );
-            lines.push(format!(
-                "{}. {}{}  usable: {}",
-                n + 1,
-                target.spec.id,
-                target
-                    .account
-                    .as_deref()
-                    .map(|a| format!(" @{a}"))
-                    .unwrap_or_default(),
-                if selection.usable.is_empty() {
-                    "none".into()
-                } else {
-                    selection.usable.join(", ")
-                }
-            ));
-            for (account, why) in &selection.skipped {
-                lines.push(format!("     skip {account}: {why}"));
-            }
+        match self.core.plan(name, false, None) {
+            Ok(plan) => plan.describe(),
+            Err(e) => vec![format!("error: {}", e.message)],
         }
-        lines
     }
 
     fn begin_login(&self) {
@@ -589,71 +552,9 @@ pub fn quota_percent(fraction: f64) -> u8 {
     if pct == 0 { 1 } else { pct }
 }
 
-/// The dry run as text: the route, then the upstream body for the first target (project
-/// shown as "(project)"), or the error the proxy would answer with.
-pub fn dry_run_text(core: &Core, api: ApiFormat, inbound: &Inbound<'_>, now_ms: i64) -> String {
-    let req = match api.parse_request(inbound) {
-        Ok(req) => req,
-        Err(e) => return format!("the client request does not parse: {}", e.message),
-    };
-    let route = match core.route(&req) {
-        Ok(route) => route,
-        Err(e) => return format!("no route for {:?}: {}", req.model, e.message),
-    };
-    let Some(target) = route.targets.first() else {
-        return format!("{:?} routes to no model", req.model);
-    };
-    let mut out = format!(
-        "route {} → {}",
-        req.model,
-        route
-            .targets
-            .iter()
-            .map(|t| t.spec.id.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    if let Some(flow) = &route.flow {
-        let _ = write!(out, " (flow {flow})");
-    }
-    let session = session_id(&req);
-    let target = UpstreamTarget {
-        spec: &target.spec,
-        project: "(project)",
-        request_id: "(request id)",
-        session_id: &session,
-        identity: core.identity(),
-    };
-    match build_request(&req, &target, &SignatureStore::default(), now_ms) {
-        Ok(plan) => {
-            let _ = write!(out, "\nupstream model {}", plan.upstream_model);
-            for note in plan.notes.iter().chain(&plan.schema_changes) {
-                let _ = write!(out, "\nnote: {note}");
-            }
-            out.push_str("\n\n");
-            out.push_str(
-                &serde_json::to_string_pretty(&plan.body).unwrap_or_else(|e| e.to_string()),
-            );
-        }
-        Err(e) => {
-            let _ = write!(out, "\n\ntranslation failed: {}", e.message);
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::accounts::AccountPool;
-    use crate::events::Bus;
-
-    fn core() -> Core {
-        let config = Config::default();
-        let bus = Bus::new();
-        let pool = AccountPool::in_memory(Vec::new(), config.accounts.clone(), bus.clone());
-        Core::new(config, pool, bus).unwrap()
-    }
 
     #[test]
     fn quota_percent_rounds_down_but_keeps_some() {
@@ -663,68 +564,5 @@ mod tests {
         assert_eq!(quota_percent(0.001), 1);
         assert_eq!(quota_percent(0.0), 0);
         assert_eq!(quota_percent(f64::NAN), 0);
-    }
-
-    #[test]
-    fn dry_run_translates_an_openai_request_without_a_project() {
-        let body = r#"{"model":"gemini-3-flash","messages":[{"role":"user","content":"hi"}]}"#;
-        let text = dry_run_text(
-            &core(),
-            ApiFormat::OpenAi,
-            &Inbound::body(body.as_bytes()),
-            0,
-        );
-        assert!(text.starts_with("route gemini-3-flash → "), "{text}");
-        assert!(text.contains("gemini-3-flash"), "{text}");
-        assert!(text.contains("\"(project)\""), "{text}");
-        assert!(text.contains("hi"), "{text}");
-    }
-
-    #[test]
-    fn dry_run_shows_the_identity_texts_it_removes() {
-        let body = r#"{"model":"gemini-3-flash","max_tokens":64,
-            "system":[{"type":"text","text":"x-anthropic-billing-header: cc_version=2.1.330.d01;"},
-                      {"type":"text","text":"Be brief."}],
-            "messages":[{"role":"user","content":"hello"}]}"#;
-        let text = dry_run_text(
-            &core(),
-            ApiFormat::Anthropic,
-            &Inbound::body(body.as_bytes()),
-            0,
-        );
-        assert!(
-            text.contains("note: identity: removed the line \"x-anthropic-billing-header"),
-            "{text}"
-        );
-        let sent = text.split_once("\n\n").map_or("", |(_, body)| body);
-        assert!(!sent.contains("x-anthropic-billing-header"), "{sent}");
-        assert!(sent.contains("Be brief."), "{sent}");
-    }
-
-    #[test]
-    fn dry_run_reads_anthropic_requests_and_reports_errors() {
-        let body = r#"{"model":"claude-sonnet-4-6","max_tokens":64,
-            "messages":[{"role":"user","content":"hello"}]}"#;
-        let text = dry_run_text(
-            &core(),
-            ApiFormat::Anthropic,
-            &Inbound::body(body.as_bytes()),
-            0,
-        );
-        assert!(text.contains("\"(project)\""), "{text}");
-        assert!(text.contains("claude-sonnet-4-6"), "{text}");
-        let bad = dry_run_text(&core(), ApiFormat::Anthropic, &Inbound::body(b"{}"), 0);
-        assert!(
-            bad.starts_with("the client request does not parse"),
-            "{bad}"
-        );
-        let unknown = r#"{"model":"no-such-model","messages":[{"role":"user","content":"x"}]}"#;
-        let text = dry_run_text(
-            &core(),
-            ApiFormat::OpenAi,
-            &Inbound::body(unknown.as_bytes()),
-            0,
-        );
-        assert!(text.starts_with("no route for"), "{text}");
     }
 }
