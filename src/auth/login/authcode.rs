@@ -4,7 +4,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sha2::{Digest as _, Sha256};
+use oauth2::PkceCodeChallenge;
 use url::Url;
 
 use super::LoginError;
@@ -26,16 +26,23 @@ pub(crate) struct Pkce {
 }
 
 impl Pkce {
-    /// 32 random bytes, base64url: a 43-character verifier.
+    /// A fresh random verifier (oauth2's: 32 random bytes, base64url, 43 characters).
     pub fn random() -> Self {
-        Self::from_verifier(URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>()))
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        Self {
+            verifier: verifier.secret().clone(),
+            challenge: challenge.as_str().to_owned(),
+        }
     }
 
+    #[cfg(test)]
     pub fn from_verifier(verifier: String) -> Self {
-        let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+        let challenge = PkceCodeChallenge::from_code_verifier_sha256(
+            &oauth2::PkceCodeVerifier::new(verifier.clone()),
+        );
         Self {
             verifier,
-            challenge,
+            challenge: challenge.as_str().to_owned(),
         }
     }
 }
