@@ -96,6 +96,10 @@ pub struct FamilyDefaults {
     pub gemini_pro: String,
     pub gemini: String,
     pub gpt_oss: String,
+    /// OpenAI's own names that tools send by default (`gpt-4o`, `gpt-5`, `o3`, `codex-mini` …).
+    pub openai: String,
+    /// OpenAI's small ones (names with `mini` or `nano` in them, `gpt-3.5-turbo`).
+    pub openai_small: String,
 }
 
 impl Default for FamilyDefaults {
@@ -107,6 +111,8 @@ impl Default for FamilyDefaults {
             gemini_pro: "gemini-pro-agent".into(),
             gemini: "gemini-3-flash".into(),
             gpt_oss: "gpt-oss-120b".into(),
+            openai: "claude-sonnet-4-6".into(),
+            openai_small: "gemini-3-flash".into(),
         }
     }
 }
@@ -353,8 +359,26 @@ impl Catalogue {
         if lower.starts_with("gpt-oss") {
             return Some(("gpt-oss", &d.gpt_oss));
         }
+        if is_openai_name(&lower) {
+            if ["mini", "nano", "3.5"].iter().any(|s| lower.contains(s)) {
+                return Some(("openai_small", &d.openai_small));
+            }
+            return Some(("openai", &d.openai));
+        }
         None
     }
+}
+
+/// OpenAI's model names (lower-cased): `gpt-4o`, `gpt-5.1-codex`, `chatgpt-4o-latest`, `o1`,
+/// `o3-mini`, `o4-mini`, `codex-mini-latest`.
+fn is_openai_name(lower: &str) -> bool {
+    let reasoning = ["o1", "o3", "o4"]
+        .iter()
+        .any(|p| lower == *p || lower.strip_prefix(p).is_some_and(|r| r.starts_with('-')));
+    reasoning
+        || ["gpt-", "chatgpt-", "codex-"]
+            .iter()
+            .any(|p| lower.starts_with(p))
 }
 
 /// Dots to dashes and a trailing `-YYYYMMDD` date stripped: `claude-sonnet-4.5-20250929`

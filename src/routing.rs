@@ -257,10 +257,11 @@ mod tests {
 
     #[test]
     fn unknown_names_list_models_and_routes() {
-        let err = resolve("gpt-4o", &cat(), &[], false).unwrap_err();
+        let err = resolve("llama-3.3-70b", &cat(), &[], false).unwrap_err();
         assert_eq!(err.status, 400);
         assert!(
-            err.message.starts_with("model: unknown model 'gpt-4o'"),
+            err.message
+                .starts_with("model: unknown model 'llama-3.3-70b'"),
             "{}",
             err.message
         );

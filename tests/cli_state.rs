@@ -77,9 +77,15 @@ fn route_json_explains_skips() {
     assert!(ok);
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["flow"], "opus");
-    let (ok, _, err) = run(home.path(), &["route", "gpt-4o"]);
+    let (ok, _, err) = run(home.path(), &["route", "llama-3.3-70b"]);
     assert!(!ok);
-    assert!(err.contains("unknown model 'gpt-4o'"), "{err}");
+    assert!(err.contains("unknown model 'llama-3.3-70b'"), "{err}");
+    let (ok, text, err) = run(home.path(), &["route", "gpt-4o"]);
+    assert!(ok, "{err}");
+    assert!(
+        text.contains("gpt-4o → claude-sonnet-4-6 (the default openai model)"),
+        "{text}"
+    );
 }
 
 #[test]

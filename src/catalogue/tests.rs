@@ -116,6 +116,54 @@ fn unknown_names_of_known_families_use_the_family_default() {
     );
 }
 
+/// The names OpenAI clients send by default (the SDK examples, Codex, aider, `llm`) reach a
+/// model instead of a 400; `[models.defaults] openai / openai_small` choose which.
+#[test]
+fn openai_names_go_to_the_openai_defaults() {
+    let c = cat();
+    for big in [
+        "gpt-4o",
+        "gpt-4.1",
+        "gpt-5",
+        "gpt-5.1-codex",
+        "chatgpt-4o-latest",
+        "o3",
+        "o1",
+    ] {
+        let r = c.resolve(big).unwrap();
+        assert_eq!(r.spec.id, "claude-sonnet-4-6", "{big}");
+        assert_eq!(
+            r.via,
+            ResolvedVia::FamilyDefault {
+                family: "openai".into()
+            },
+            "{big}"
+        );
+    }
+    for small in [
+        "gpt-4o-mini",
+        "gpt-5-nano",
+        "gpt-3.5-turbo",
+        "o4-mini",
+        "codex-mini-latest",
+    ] {
+        assert_eq!(
+            c.resolve(small).unwrap().spec.id,
+            "gemini-3-flash",
+            "{small}"
+        );
+    }
+    // Not OpenAI's: a name that merely contains the letters.
+    assert!(c.resolve("o3x").is_err());
+    assert!(c.resolve("gpt-oss-120b").unwrap().spec.id == "gpt-oss-120b");
+    let mine = FamilyDefaults {
+        openai: "gemini-pro-agent".into(),
+        ..FamilyDefaults::default()
+    };
+    let c = Catalogue::builtin(&BTreeMap::new(), mine);
+    assert_eq!(c.resolve("gpt-4o").unwrap().spec.id, "gemini-pro-agent");
+}
+
 #[test]
 fn defaults_saved_with_retired_ids_still_resolve() {
     let old = FamilyDefaults {
@@ -226,9 +274,12 @@ fn models_no_live_list_carries_go_to_the_family_default() {
 
 #[test]
 fn unknown_names_list_what_exists() {
-    let err = cat().resolve("gpt-4o").unwrap_err();
+    let err = cat().resolve("llama-3.3-70b").unwrap_err();
     let msg = err.to_string();
-    assert!(msg.starts_with("model: unknown model 'gpt-4o'"), "{msg}");
+    assert!(
+        msg.starts_with("model: unknown model 'llama-3.3-70b'"),
+        "{msg}"
+    );
     assert!(msg.contains("claude-sonnet-4-6"), "{msg}");
     assert!(!msg.contains("claude-sonnet-4-5"), "{msg}");
 }

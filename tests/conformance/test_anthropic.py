@@ -360,17 +360,17 @@ def test_beta_endpoint_with_claude_code_shapes(ant):
 
 def test_unknown_model_is_400(ant):
     with pytest.raises(anthropic.BadRequestError) as err:
-        ant.messages.create(model="gpt-4o", max_tokens=64, messages=user("hi"))
+        ant.messages.create(model="llama-3.3-70b", max_tokens=64, messages=user("hi"))
     e = err.value
     assert e.status_code == 400
-    assert "gpt-4o" in e.message, e.message
+    assert "llama-3.3-70b" in e.message, e.message
     assert e.body["type"] == "error"
     assert e.body["error"]["type"] == "invalid_request_error"
 
 
 def test_unknown_model_streamed_is_400(ant):
     with pytest.raises(anthropic.BadRequestError) as err:
-        with ant.messages.stream(model="gpt-4o", max_tokens=64, messages=user("hi")) as s:
+        with ant.messages.stream(model="llama-3.3-70b", max_tokens=64, messages=user("hi")) as s:
             s.get_final_message()
-    assert "gpt-4o" in err.value.message
+    assert "llama-3.3-70b" in err.value.message
 

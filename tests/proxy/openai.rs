@@ -318,13 +318,13 @@ async fn bad_requests_name_the_field() {
     let (status, body) = h
         .post_json(
             "/v1/chat/completions",
-            &json!({"model": "gpt-4o", "messages": [{"role": "user", "content": "x"}]}),
+            &json!({"model": "llama-3.3-70b", "messages": [{"role": "user", "content": "x"}]}),
         )
         .await;
     assert_eq!(status, 400);
     let msg = body["error"]["message"].as_str().unwrap();
     assert!(
-        msg.contains("gpt-4o") && msg.contains("claude-sonnet-4-6"),
+        msg.contains("llama-3.3-70b") && msg.contains("claude-sonnet-4-6"),
         "{msg}"
     );
     assert_eq!(body["error"]["type"], "invalid_request_error");
