@@ -641,8 +641,8 @@ fn nobody_can_serve(requested: &str, skipped: &[SkipReason]) -> ErrorInfo {
     }
     ErrorInfo::new(
         401,
-        ErrorKind::Authentication,
-        "no logged-in account can serve this request; log in with `anti-api-tui login` (or `anti-api-tui accounts add --refresh-token …`)",
+        ErrorKind::LoginRequired,
+        "the proxy has no logged-in Google account that can serve this request (your API key is fine); log in with `anti-api-tui login` (or `anti-api-tui accounts add --refresh-token …`)",
     )
 }
 

@@ -347,6 +347,9 @@ impl ResponseBuilder {
 pub enum ErrorKind {
     InvalidRequest,
     Authentication,
+    /// The proxy has no logged-in account to serve with (a 401 like a bad key, but the fix is
+    /// `anti-api-tui login`, not the client's key).
+    LoginRequired,
     Permission,
     NotFound,
     RequestTooLarge,
@@ -360,7 +363,7 @@ impl ErrorKind {
     pub fn anthropic_type(self) -> &'static str {
         match self {
             Self::InvalidRequest => "invalid_request_error",
-            Self::Authentication => "authentication_error",
+            Self::Authentication | Self::LoginRequired => "authentication_error",
             Self::Permission => "permission_error",
             Self::NotFound => "not_found_error",
             Self::RequestTooLarge => "request_too_large",
@@ -376,7 +379,7 @@ impl ErrorKind {
             Self::InvalidRequest | Self::NotFound | Self::RequestTooLarge => {
                 "invalid_request_error"
             }
-            Self::Authentication => "authentication_error",
+            Self::Authentication | Self::LoginRequired => "authentication_error",
             Self::Permission => "permission_error",
             Self::RateLimit => "rate_limit_error",
             Self::Api => "api_error",

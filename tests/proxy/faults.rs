@@ -158,6 +158,14 @@ async fn no_account_is_a_401_that_says_how_to_log_in() {
             .unwrap()
             .contains("anti-api-tui login")
     );
+    // OpenAI clients see a code that is not `invalid_api_key` (IDEs would blame the key).
+    let (status, body) = h
+        .post_json("/v1/chat/completions", &ask("claude-sonnet-4-6", "hi"))
+        .await;
+    assert_eq!(status, 401);
+    assert_eq!(body["error"]["code"], "login_required", "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("your API key is fine"), "{message}");
 }
 
 #[tokio::test]

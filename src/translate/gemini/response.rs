@@ -125,7 +125,7 @@ pub fn error_json(err: &ErrorInfo) -> Value {
 fn rpc_status(kind: ErrorKind) -> &'static str {
     match kind {
         ErrorKind::InvalidRequest | ErrorKind::RequestTooLarge => "INVALID_ARGUMENT",
-        ErrorKind::Authentication => "UNAUTHENTICATED",
+        ErrorKind::Authentication | ErrorKind::LoginRequired => "UNAUTHENTICATED",
         ErrorKind::Permission => "PERMISSION_DENIED",
         ErrorKind::NotFound => "NOT_FOUND",
         ErrorKind::RateLimit => "RESOURCE_EXHAUSTED",

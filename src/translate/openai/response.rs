@@ -74,6 +74,8 @@ fn error_code(kind: ErrorKind) -> Option<&'static str> {
     match kind {
         ErrorKind::RateLimit => Some("rate_limit_exceeded"),
         ErrorKind::Authentication => Some("invalid_api_key"),
+        // Not `invalid_api_key`: IDEs would tell the user their key is wrong.
+        ErrorKind::LoginRequired => Some("login_required"),
         ErrorKind::RequestTooLarge => Some("request_too_large"),
         ErrorKind::Overloaded => Some("overloaded"),
         ErrorKind::InvalidRequest

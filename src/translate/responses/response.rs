@@ -276,7 +276,7 @@ fn failure_code(kind: ErrorKind) -> &'static str {
         ErrorKind::InvalidRequest | ErrorKind::NotFound | ErrorKind::RequestTooLarge => {
             "invalid_request_error"
         }
-        ErrorKind::Authentication => "authentication_error",
+        ErrorKind::Authentication | ErrorKind::LoginRequired => "authentication_error",
         ErrorKind::Permission => "permission_denied",
         ErrorKind::Api | ErrorKind::Overloaded => "server_error",
     }
