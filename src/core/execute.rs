@@ -338,13 +338,16 @@ impl Core {
         }
     }
 
-    /// Reads until the decoder produces something, so failures before it can still fail over.
+    /// Reads until the decoder produces something of the answer, so failures before it can
+    /// still fail over. Usage alone (Gemini counts the prompt on its first chunk, before any
+    /// text passed the notice check) is kept and does not count as the answer having begun.
     async fn first_events(
         &self,
         mut chunks: UpstreamChunks,
         mut decoder: StreamDecoder,
         mut collector: Option<Collector>,
     ) -> First {
+        let mut usage_seen: Vec<StreamEvent> = Vec::new();
         loop {
             let next = chunks.next().await;
             if let Some(Ok(value)) = &next {
@@ -354,8 +357,12 @@ impl Core {
                 Some(Ok(value)) => match decoder.push(&value) {
                     Ok(events) => {
                         self.remember_signatures(&mut decoder);
-                        if !events.is_empty() {
-                            return First::Events(events, chunks, decoder, collector, false);
+                        let begun = events
+                            .iter()
+                            .any(|e| !matches!(e, StreamEvent::Usage { .. }));
+                        usage_seen.extend(events);
+                        if begun {
+                            return First::Events(usage_seen, chunks, decoder, collector, false);
                         }
                     }
                     Err(e) => return decode_failure(e),
@@ -371,7 +378,8 @@ impl Core {
                     return match decoder.finish() {
                         Ok(events) => {
                             self.remember_signatures(&mut decoder);
-                            First::Events(events, chunks, decoder, collector, true)
+                            usage_seen.extend(events);
+                            First::Events(usage_seen, chunks, decoder, collector, true)
                         }
                         Err(DecodeError::EmptyStream) => First::Empty,
                         Err(e) => decode_failure(e),
@@ -494,12 +502,7 @@ impl Core {
         let Some(target) = route.targets.first() else {
             return Ok(estimate);
         };
-        let selection = self.accounts().select_model(
-            &target.spec.id,
-            &target.spec.upstream,
-            target.account.as_deref(),
-            Utc::now(),
-        );
+        let selection = self.candidates(target, None, Utc::now());
         let Some(account) = selection.usable.first() else {
             return Ok(estimate);
         };

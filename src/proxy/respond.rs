@@ -42,6 +42,16 @@ pub async fn respond(
             return guard.reject(&error, outcome).await;
         }
     };
+    // The upstream's own prompt count when its first events carry one (Gemini's do), so
+    // `message_start` and the final usage agree; the local estimate otherwise.
+    let input_estimate = opened
+        .first
+        .iter()
+        .find_map(|event| match event {
+            StreamEvent::Usage { usage } if usage.prompt_tokens() > 0 => Some(usage.input_tokens),
+            _ => None,
+        })
+        .unwrap_or(input_estimate);
     let lookup = core.clone();
     let reply = Reply {
         id: api.response_id(&uuid::Uuid::new_v4().simple().to_string()),

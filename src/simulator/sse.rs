@@ -54,9 +54,16 @@ pub(crate) fn payload(
     json!({ "response": response, "traceId": ids.trace_id })
 }
 
-/// The SSE frames of a reply; finish reason and usage ride on the last event.
+/// The SSE frames of a reply; finish reason and the full usage ride on the last event. On a
+/// Gemini model earlier events carry the prompt's count already, as Gemini's streams do on
+/// every chunk; Claude's and GPT-OSS's report usage only at the end.
 pub(crate) fn frames(reply: &Reply, ids: &Ids<'_>) -> Vec<Bytes> {
     let last = reply.events.len().saturating_sub(1);
+    let prompt = &reply.usage["promptTokenCount"];
+    let early = ids
+        .model
+        .starts_with("gemini")
+        .then(|| json!({"promptTokenCount": prompt, "totalTokenCount": prompt}));
     // The second event (or the only one) is split over two `data:` lines.
     let split_at = usize::from(reply.events.len() > 1);
     reply
@@ -68,7 +75,11 @@ pub(crate) fn frames(reply: &Reply, ids: &Ids<'_>) -> Vec<Bytes> {
             let json = payload(
                 parts,
                 end.then_some(reply.finish),
-                end.then_some(&reply.usage),
+                if end {
+                    Some(&reply.usage)
+                } else {
+                    early.as_ref()
+                },
                 ids,
             );
             frame(&json, i, i == split_at)

@@ -93,6 +93,36 @@ async fn streaming_event_sequence_is_complete() {
     assert!(names.contains(&"content_block_start") && names.contains(&"content_block_stop"));
 }
 
+/// On a Gemini model the upstream counts the prompt on its first chunk: `message_start` carries
+/// that count, so it agrees with the final usage instead of being a local guess a tenth of it.
+#[tokio::test]
+async fn message_start_carries_the_upstream_prompt_count_when_it_has_one() {
+    let h = Harness::start(&["alice"]).await;
+    let (status, events) = h
+        .post_sse(
+            "/v1/messages",
+            &json!({"model": "gemini-3-flash", "max_tokens": 256, "stream": true,
+                    "messages": [{"role": "user", "content": "hello"}]}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let first_input = events[0].1["message"]["usage"]["input_tokens"]
+        .as_u64()
+        .unwrap();
+    let local = anti_api_tui::translate::anthropic::estimate_input_tokens(
+        &anti_api_tui::translate::anthropic::parse_request(
+            br#"{"model":"m","max_tokens":1,"messages":[{"role":"user","content":"hello"}]}"#,
+        )
+        .unwrap(),
+    );
+    assert!(first_input > local, "{first_input} vs the local {local}");
+    let delta = events
+        .iter()
+        .find(|(n, _)| n.as_deref() == Some("message_delta"))
+        .unwrap();
+    assert_eq!(delta.1["usage"]["input_tokens"].as_u64(), Some(first_input));
+}
+
 #[tokio::test]
 async fn tool_use_and_tool_result_round_trip() {
     let h = Harness::start(&["alice"]).await;
