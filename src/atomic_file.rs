@@ -63,10 +63,21 @@ fn remove_stale_temps(dir: &Path, file_name: &str) {
     }
 }
 
+/// Files and directories the process creates from now on are its user's only (umask 077):
+/// the log files the appender rotates in, SQLite's journal files, exports. Called once at
+/// start; existing files keep the modes their user gave them.
+pub fn restrict_new_files() {
+    #[cfg(unix)]
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
+}
+
+/// Creates `dir` (and its parents). A private directory is made 0700 when this call creates
+/// it; one that exists keeps the mode its user chose.
 pub fn create_dir(dir: &Path, visibility: Visibility) -> anyhow::Result<()> {
+    let existed = dir.is_dir();
     fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     #[cfg(unix)]
-    if visibility == Visibility::Private {
+    if visibility == Visibility::Private && !existed {
         use std::os::unix::fs::PermissionsExt as _;
         fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
             .with_context(|| format!("restricting {}", dir.display()))?;
@@ -125,5 +136,19 @@ mod tests {
         write(&path, b"three", Visibility::Private).unwrap();
         assert!(!stale.exists(), "an old temp file is a crash leftover");
         assert!(fresh.exists(), "a fresh one may be another writer's");
+    }
+
+    /// The user chose 0750 for the data dir: writing a private file into it leaves that alone.
+    #[cfg(unix)]
+    #[test]
+    fn an_existing_directory_keeps_its_mode() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        fs::create_dir(&data).unwrap();
+        fs::set_permissions(&data, fs::Permissions::from_mode(0o750)).unwrap();
+        write(&data.join("accounts.json"), b"{}", Visibility::Private).unwrap();
+        let mode = fs::metadata(&data).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o750);
     }
 }

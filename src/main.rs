@@ -12,6 +12,8 @@ use anti_api_tui::paths::Paths;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    anti_api_tui::atomic_file::restrict_new_files();
+    anti_api_tui::signals::survive_file_size_limit();
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

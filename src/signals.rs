@@ -14,6 +14,21 @@ pub struct Signals {
     int: tokio::signal::unix::Signal,
 }
 
+/// SIGXFSZ on Linux and macOS.
+#[cfg(unix)]
+const SIGXFSZ: i32 = 25;
+
+/// Catches SIGXFSZ for the rest of the process and never acts on it (tokio keeps a handler
+/// installed once registered): past `ulimit -f` a write then fails with EFBIG — the history
+/// stops with a warning, as on a full disk — instead of the process dying without a word.
+pub fn survive_file_size_limit() {
+    #[cfg(unix)]
+    if let Err(e) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(SIGXFSZ))
+    {
+        tracing::debug!("could not catch SIGXFSZ: {e}");
+    }
+}
+
 impl Signals {
     /// `None` when the handlers cannot be installed (the process then stops on signals the
     /// default way, at once).

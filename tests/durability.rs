@@ -10,6 +10,7 @@ mod durability {
     #[allow(dead_code)]
     pub mod binary;
     pub mod checks;
+    pub mod file_size;
     #[path = "../proxy/support.rs"]
     #[allow(dead_code)]
     pub mod support;

@@ -264,7 +264,10 @@ async fn a_full_run_keeps_credentials_private_and_out_of_logs_errors_and_exports
     let mut log_text = server.stderr();
     let mut log_files = 0;
     for entry in std::fs::read_dir(home.join("logs")).unwrap() {
-        log_text.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+        let path = entry.unwrap().path();
+        // Owner-only like everything else (it was 0644 inside the 0700 dir).
+        assert_eq!(mode(&path), 0o600, "{}", path.display());
+        log_text.push_str(&std::fs::read_to_string(&path).unwrap());
         log_files += 1;
     }
     assert!(
