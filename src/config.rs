@@ -48,6 +48,20 @@ pub struct ServerConfig {
     pub max_body_mb: u64,
     /// Seconds between Anthropic `ping` events while a stream is idle.
     pub ping_interval_s: u64,
+    /// HTTP/1: seconds a client has to send a request's whole header block, counted from when
+    /// the connection is ready for it (so also between requests on a kept-alive connection).
+    pub header_read_timeout_s: u64,
+    /// The longest pause, in seconds, between two pieces of a request body; a body that stops
+    /// short (a `Content-Length` larger than what is sent) ends with a 408.
+    pub body_read_timeout_s: u64,
+    /// A connection with no request in flight for this many seconds is closed (HTTP/1 and
+    /// HTTP/2). A streaming answer is a request in flight: it is never cut.
+    pub idle_timeout_s: u64,
+    /// Open client connections at most; unset, derived from the descriptor limit (leaving room
+    /// for upstream connections, the history database and logs). At the cap the longest-idle
+    /// connection is closed to make room; when every one is busy the new one gets a 503.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_connections: Option<usize>,
 }
 
 impl std::fmt::Debug for ServerConfig {
@@ -58,6 +72,10 @@ impl std::fmt::Debug for ServerConfig {
             .field("api_key", &self.api_key.as_ref().map(|_| "***"))
             .field("max_body_mb", &self.max_body_mb)
             .field("ping_interval_s", &self.ping_interval_s)
+            .field("header_read_timeout_s", &self.header_read_timeout_s)
+            .field("body_read_timeout_s", &self.body_read_timeout_s)
+            .field("idle_timeout_s", &self.idle_timeout_s)
+            .field("max_connections", &self.max_connections)
             .finish()
     }
 }
@@ -70,6 +88,10 @@ impl Default for ServerConfig {
             api_key: None,
             max_body_mb: 32,
             ping_interval_s: 15,
+            header_read_timeout_s: 30,
+            body_read_timeout_s: 30,
+            idle_timeout_s: 60,
+            max_connections: None,
         }
     }
 }
@@ -354,6 +376,18 @@ impl Config {
         }
         if let Some(v) = get("ANTI_API_MAX_BODY_MB") {
             self.server.max_body_mb = parse_env("ANTI_API_MAX_BODY_MB", &v)?;
+        }
+        if let Some(v) = get("ANTI_API_HEADER_READ_TIMEOUT_S") {
+            self.server.header_read_timeout_s = parse_env("ANTI_API_HEADER_READ_TIMEOUT_S", &v)?;
+        }
+        if let Some(v) = get("ANTI_API_BODY_READ_TIMEOUT_S") {
+            self.server.body_read_timeout_s = parse_env("ANTI_API_BODY_READ_TIMEOUT_S", &v)?;
+        }
+        if let Some(v) = get("ANTI_API_IDLE_TIMEOUT_S") {
+            self.server.idle_timeout_s = parse_env("ANTI_API_IDLE_TIMEOUT_S", &v)?;
+        }
+        if let Some(v) = get("ANTI_API_MAX_CONNECTIONS") {
+            self.server.max_connections = Some(parse_env("ANTI_API_MAX_CONNECTIONS", &v)?);
         }
         if let Some(v) = get("ANTI_API_ANTIGRAVITY_ENDPOINTS") {
             self.upstream.endpoints = v

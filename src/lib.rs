@@ -11,6 +11,7 @@ pub mod client_version;
 pub mod commands;
 pub mod config;
 pub mod core;
+pub mod descriptors;
 pub mod events;
 pub mod filter;
 pub mod logging;

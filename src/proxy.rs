@@ -1,18 +1,20 @@
-//! The local HTTP surface: routes, the layer stack (panic → 500, body limit, access checks) and
-//! `serve`, which runs until the shutdown token fires.
+//! The local HTTP surface: routes and the layer stack (panic → 500, body limit, access checks);
+//! `serve` (in `serve.rs`) runs the connections until the shutdown token fires.
 
 mod access;
+mod bodies;
 mod chat;
+mod connections;
 mod context;
 mod error;
 mod guard;
 mod models;
 mod respond;
+mod serve;
 
 pub use error::error_response;
 pub use guard::{ACCOUNT_HEADER, REPLAY_HEADER};
-
-use std::net::SocketAddr;
+pub use serve::{Limits, serve};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -21,13 +23,10 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse as _, Response};
 use axum::routing::{get, post};
-use axum::serve::ListenerExt as _;
 use serde_json::json;
-use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::core::Core;
-use crate::events::ProxyEvent;
 use crate::translate::client_api::{ApiFormat, Endpoint};
 use crate::translate::ir::{ErrorInfo, ErrorKind};
 
@@ -53,29 +52,6 @@ pub fn router(core: Core) -> Router {
         .layer(DefaultBodyLimit::max(limit))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .with_state(core)
-}
-
-/// Serves until `core.shutdown_token()` is cancelled; open streams then end with an error event.
-pub async fn serve(listener: TcpListener, core: Core) -> anyhow::Result<()> {
-    let addr: SocketAddr = listener.local_addr()?;
-    core.set_listen_addr(addr);
-    core.bus().emit(ProxyEvent::ServerListening { addr });
-    tracing::info!("listening on http://{addr}");
-    let shutdown = core.shutdown_token().clone();
-    let app = router(core.clone());
-    // Small SSE writes must not wait for Nagle.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!("TCP_NODELAY failed: {e}");
-        }
-    });
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(async move { shutdown.cancelled().await })
-        .await;
-    core.bus().emit(ProxyEvent::ServerStopped {
-        reason: "shutdown".into(),
-    });
-    Ok(result?)
 }
 
 /// Claude Code's connectivity preflight.

@@ -68,6 +68,7 @@ pub fn check_bind(config: &Config) -> anyhow::Result<SocketAddr> {
 
 pub async fn start(paths: &Paths, mut config: Config, demo: bool) -> anyhow::Result<Engine> {
     let addr = check_bind(&config)?;
+    crate::descriptors::raise_nofile_limit();
     let bus = Bus::new();
     let (accounts, simulator) = if demo {
         let sim_listener = TcpListener::bind("127.0.0.1:0").await?;

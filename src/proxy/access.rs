@@ -1,5 +1,5 @@
-//! Who may talk to the proxy: when bound to loopback, only requests whose `Host` (and `Origin`,
-//! if any) are loopback names (DNS-rebinding guard); when an API key is set, only requests that
+//! Who may talk to the proxy: when bound to loopback, only requests whose `Host` or HTTP/2
+//! `:authority` (and `Origin`, if any) are loopback names (DNS-rebinding guard); when an API key is set, only requests that
 //! carry it (`Authorization: Bearer`, `x-api-key`, or as Gemini clients send it `x-goog-api-key`
 //! or `?key=`; compared in constant time).
 
@@ -18,10 +18,16 @@ pub async fn check(State(core): State<Core>, request: Request, next: Next) -> Re
     let headers = request.headers();
     let bound_to_loopback = core.listen_addr().is_none_or(|a| a.ip().is_loopback());
     if bound_to_loopback {
+        // HTTP/1 names the target in `Host` (or an absolute URI), HTTP/2 in `:authority`,
+        // which arrives as the URI's authority: every one given must be loopback.
         let host_ok = headers
             .get(header::HOST)
-            .and_then(|v| v.to_str().ok())
-            .is_none_or(is_loopback_authority);
+            .map(|v| v.to_str().ok())
+            .is_none_or(|v| v.is_some_and(is_loopback_authority))
+            && request
+                .uri()
+                .authority()
+                .is_none_or(|a| is_loopback_authority(a.as_str()));
         let origin_ok = headers
             .get(header::ORIGIN)
             .and_then(|v| v.to_str().ok())
